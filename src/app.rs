@@ -1,0 +1,296 @@
+//! The glue between parsed arguments and the library: one function per command, printing
+//! results to stdout and progress to stderr. Returns the exit code for success paths.
+
+use crate::check::check;
+use crate::cli::{ChoiceArgs, Cli, Command, GenerateArgs};
+use crate::error::{Error, Result};
+use crate::generate::{Choices, Request, RunOptions, write_corpus};
+use crate::manifest::Manifest;
+use crate::plan::plan_doc;
+use crate::record::Format;
+use crate::render::doc_id;
+use crate::sink::Compression;
+use crate::verify::verify;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+pub fn run(cli: Cli) -> Result<u8> {
+    match cli.command {
+        Command::Generate(args) => generate(args),
+        Command::Check { spec, choices } => check_cmd(&spec, &choices),
+        Command::Sample {
+            spec,
+            n,
+            doc_type,
+            start,
+            choices,
+        } => sample(&spec, n, doc_type.as_deref(), start, &choices),
+        Command::Verify {
+            dir,
+            regenerate,
+            threads,
+        } => verify_cmd(&dir, regenerate, threads),
+        Command::Regenerate {
+            dir,
+            out,
+            threads,
+            quiet,
+        } => regenerate(&dir, &out, threads, quiet),
+    }
+}
+
+fn choices(c: &ChoiceArgs) -> Choices {
+    Choices {
+        conditions: c.conditions.clone(),
+        docs: c.docs,
+        seed: c.seed,
+        vars: c.vars.iter().cloned().collect(),
+    }
+}
+
+fn threads(t: Option<usize>) -> usize {
+    t.unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    })
+    .max(1)
+}
+
+/// A flag set by Ctrl-C; the pipeline stops between batches and the temporary folder is removed.
+fn cancel_flag() -> &'static AtomicBool {
+    static FLAG: AtomicBool = AtomicBool::new(false);
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
+    INSTALLED.call_once(|| {
+        let _ = ctrlc::set_handler(|| FLAG.store(true, Ordering::SeqCst));
+    });
+    &FLAG
+}
+
+fn progress_bar(total: u64, quiet: bool) -> ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden());
+    }
+    let pb = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+    pb.set_style(
+        ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} docs ({per_sec}, eta {eta})",
+        )
+        .expect("static template"),
+    );
+    pb
+}
+
+fn command_line() -> Vec<String> {
+    std::env::args().collect()
+}
+
+fn interrupted(e: Error) -> Error {
+    if cancel_flag().load(Ordering::SeqCst) {
+        Error::Usage("interrupted: nothing was written".into())
+    } else {
+        e
+    }
+}
+
+fn generate(a: GenerateArgs) -> Result<u8> {
+    let req = Request::resolve(
+        &a.spec,
+        &choices(&a.choices),
+        a.shards,
+        a.format,
+        a.compression,
+        a.doctag.clone(),
+    )?;
+    let out = a
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("out").join(&req.spec.name));
+    run_write(&req, &out, a.threads, a.quiet)?;
+    Ok(0)
+}
+
+fn run_write(
+    req: &Request,
+    out: &Path,
+    threads_opt: Option<usize>,
+    quiet: bool,
+) -> Result<Manifest> {
+    let total = req.docs * req.conditions.len() as u64;
+    let pb = progress_bar(total, quiet);
+    let progress = |n: u64| pb.set_position(n);
+    let t = threads(threads_opt);
+    let opts = RunOptions {
+        threads: t,
+        progress: &progress,
+        cancel: cancel_flag(),
+        command_line: command_line(),
+    };
+    let start = Instant::now();
+    let m = write_corpus(req, out, &opts).map_err(interrupted)?;
+    pb.finish_and_clear();
+    if !quiet {
+        let secs = start.elapsed().as_secs_f64();
+        let bytes: u64 = m
+            .conditions
+            .iter()
+            .flat_map(|c| &c.shards)
+            .map(|s| s.bytes)
+            .sum();
+        eprintln!(
+            "wrote {total} documents ({} condition(s) x {}) in {} shard file(s), {:.1} MB, to {} in {secs:.2}s ({:.0} docs/s, {t} threads)",
+            m.conditions.len(),
+            m.docs_per_condition,
+            m.conditions.iter().map(|c| c.shards.len()).sum::<usize>(),
+            bytes as f64 / 1e6,
+            out.display(),
+            total as f64 / secs.max(1e-9),
+        );
+        eprintln!("content_sha256 {}", m.content_sha256);
+    }
+    Ok(m)
+}
+
+fn check_cmd(spec: &Path, c: &ChoiceArgs) -> Result<u8> {
+    let req = Request::resolve(
+        spec,
+        &choices(c),
+        1,
+        Format::Dolma,
+        Compression::Zstd,
+        String::new(),
+    )?;
+    let (_, report) = check(req.spec.clone(), req.seed)?;
+    let s = &req.spec;
+    println!(
+        "ok: {} — {} facts, {} pools, {} doc types, {} templates, {} conditions; trial-rendered {} template(s) and {} fact variant(s)",
+        s.path.display(),
+        s.facts.len(),
+        s.pools.len(),
+        s.doc_types.len(),
+        s.templates.len(),
+        s.conditions.len(),
+        report.templates_rendered,
+        report.variants_rendered
+    );
+    Ok(0)
+}
+
+fn sample(spec: &Path, n: usize, doc_type: Option<&str>, start: u64, c: &ChoiceArgs) -> Result<u8> {
+    let req = Request::resolve(
+        spec,
+        &choices(c),
+        1,
+        Format::Dolma,
+        Compression::Zstd,
+        String::new(),
+    )?;
+    let s = req.spec.clone();
+    let want = match doc_type {
+        Some(id) => Some(s.doc_types.iter().position(|d| d.id == id).ok_or_else(|| {
+            let known: Vec<&str> = s.doc_types.iter().map(|d| d.id.as_str()).collect();
+            Error::Usage(format!(
+                "--doc-type {id}: the spec has no such doc type (it has: {})",
+                known.join(", ")
+            ))
+        })?),
+        None => None,
+    };
+    let (renderer, _) = check(s.clone(), req.seed)?;
+    let renderer = Arc::new(renderer);
+    let cond = req.conditions[0];
+    let mut stdout = std::io::stdout().lock();
+    let mut printed = 0;
+    for i in start..req.docs {
+        if printed == n {
+            break;
+        }
+        let plan = plan_doc(&s, req.seed, cond, i);
+        if want.is_some_and(|d| d != plan.doc_type) {
+            continue;
+        }
+        let doc = renderer.render(&plan).map_err(|e| Error::Render {
+            condition: s.conditions[cond].id.clone(),
+            index: i,
+            message: crate::render::describe(&s, &e),
+        })?;
+        let facts: Vec<String> = plan
+            .facts
+            .iter()
+            .map(|f| format!("{}#{}", s.facts[f.fact].id, f.variant))
+            .collect();
+        let header = format!(
+            "=== {} | {} | {} | {} | facts: {} ===",
+            doc_id(&s.conditions[cond].id, i),
+            s.doc_types[plan.doc_type].id,
+            doc.template,
+            plan.date,
+            facts.join(", ")
+        );
+        if writeln!(stdout, "{header}\n{}\n", doc.text).is_err() {
+            return Ok(0); // stdout closed (e.g. piped into head): not an error
+        }
+        printed += 1;
+    }
+    if printed < n {
+        eprintln!(
+            "note: found {printed} of {n} requested documents among indices {start}..{}",
+            req.docs
+        );
+    }
+    Ok(0)
+}
+
+fn verify_cmd(dir: &Path, regenerate: bool, t: Option<usize>) -> Result<u8> {
+    let no_progress = |_: u64| {};
+    let opts = RunOptions {
+        threads: threads(t),
+        progress: &no_progress,
+        cancel: cancel_flag(),
+        command_line: vec![],
+    };
+    let rep = verify(dir, regenerate, &opts)?.into_result()?;
+    println!(
+        "ok: {} matches its manifest — {} files and {} records re-hashed{}",
+        dir.display(),
+        rep.files_checked,
+        rep.records_checked,
+        if rep.regenerated {
+            "; regenerated from source/ with identical bytes"
+        } else {
+            ""
+        }
+    );
+    Ok(0)
+}
+
+fn regenerate(dir: &Path, out: &Path, t: Option<usize>, quiet: bool) -> Result<u8> {
+    let original = Manifest::read(dir)?;
+    let req = Request::from_manifest(dir, &original)?;
+    let m = run_write(&req, out, t, quiet)?;
+    let same = m.content_sha256 == original.content_sha256
+        && m.conditions
+            .iter()
+            .zip(&original.conditions)
+            .all(|(a, b)| a.shards == b.shards && a.provenance == b.provenance);
+    if !same {
+        return Err(Error::CheckFailed(format!(
+            "{} was rebuilt but differs from {}: content_sha256 {} vs {}",
+            out.display(),
+            dir.display(),
+            m.content_sha256,
+            original.content_sha256
+        )));
+    }
+    if !quiet {
+        eprintln!(
+            "identical to {}: every shard has the same sha256",
+            dir.display()
+        );
+    }
+    Ok(0)
+}

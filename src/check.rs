@@ -1,0 +1,207 @@
+//! `factpress check`: everything that can be wrong with a spec before a single document is
+//! written — parse and references (in `spec`), template syntax, names a template uses but the
+//! context lacks, pools that do not exist, and a trial render of every template and every fact
+//! variant. All problems are reported together.
+
+use crate::diag::Diagnostics;
+use crate::error::Result;
+use crate::plan::{DocPlan, FactChoice};
+use crate::render::{Renderer, variant_name};
+use crate::spec::Spec;
+use regex::Regex;
+use std::sync::Arc;
+
+/// What a passing check looked at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckReport {
+    pub templates_rendered: usize,
+    pub variants_rendered: usize,
+}
+
+/// Compiles and trial-renders everything in `spec`; returns the renderer for further use.
+pub fn check(spec: Arc<Spec>, seed: u64) -> Result<(Renderer, CheckReport)> {
+    let mut diags = Diagnostics::new();
+    let renderer = Renderer::new(spec.clone(), seed, &mut diags);
+    if !diags.is_empty() {
+        return Err(diags.into_result().expect_err("diagnostics were recorded"));
+    }
+    let mut diags = Diagnostics::new();
+    let spec_file = spec.spec_file(&mut diags);
+    let files: Vec<_> = spec
+        .templates
+        .iter()
+        .map(|t| diags.add_file(t.path.display().to_string(), t.text.clone()))
+        .collect();
+    let word =
+        |name: &str| Regex::new(&format!(r"\b{}\b", regex::escape(name))).expect("escaped regex");
+    let pool_call = Regex::new(r#"\bpick(?:_n)?\(\s*["']([^"']*)["']"#).expect("static regex");
+
+    // Static checks see every branch, not only the ones a trial render takes.
+    for (t, &file) in spec.templates.iter().zip(&files) {
+        for name in renderer.undeclared(&t.name) {
+            let range = word(&name).find(&t.text).map(|m| m.range()).unwrap_or(0..0);
+            diags.error_with_notes(
+                file,
+                range,
+                format!("undefined variable `{name}` in template {}", t.name),
+                "not defined",
+                context_note(&spec),
+            );
+        }
+        for cap in pool_call.captures_iter(&t.text) {
+            let m = cap.get(1).expect("group 1");
+            if !spec.pools.contains_key(m.as_str()) {
+                diags.error_with_notes(
+                    file,
+                    m.range(),
+                    format!("unknown pool `{}` in template {}", m.as_str(), t.name),
+                    "no such pool",
+                    pools_note(&spec),
+                );
+            }
+        }
+    }
+    for f in &spec.facts {
+        for (k, v) in f.variants.iter().enumerate() {
+            let span = f.variant_spans[k].clone();
+            for name in renderer.undeclared(&variant_name(&f.id, k)) {
+                diags.error_with_notes(
+                    spec_file,
+                    span.clone(),
+                    format!(
+                        "undefined variable `{name}` in variant {k} of fact `{}`",
+                        f.id
+                    ),
+                    "in this variant",
+                    context_note(&spec),
+                );
+            }
+            for cap in pool_call.captures_iter(v) {
+                let m = cap.get(1).expect("group 1");
+                if !spec.pools.contains_key(m.as_str()) {
+                    diags.error_with_notes(
+                        spec_file,
+                        span.clone(),
+                        format!(
+                            "unknown pool `{}` in variant {k} of fact `{}`",
+                            m.as_str(),
+                            f.id
+                        ),
+                        "in this variant",
+                        pools_note(&spec),
+                    );
+                }
+            }
+        }
+    }
+    if !diags.is_empty() {
+        return Err(diags.into_result().expect_err("diagnostics were recorded"));
+    }
+
+    // Trial renders: one document per template of every doc type, and every fact variant.
+    let cond = &spec.conditions[0];
+    let n = (spec.facts_per_doc.1 as usize).min(cond.facts.len());
+    let some_facts: Vec<FactChoice> = cond
+        .facts
+        .iter()
+        .take(n)
+        .enumerate()
+        .map(|(slot, &fact)| FactChoice {
+            fact,
+            variant: 0,
+            slot,
+        })
+        .collect();
+    let mut report = CheckReport {
+        templates_rendered: 0,
+        variants_rendered: 0,
+    };
+    let report_error = |diags: &mut Diagnostics, e: minijinja::Error| {
+        let name = e.name().unwrap_or("");
+        if let Some(rest) = name.strip_prefix("fact:")
+            && let Some((id, k)) = rest.rsplit_once('#')
+            && let (Some(f), Ok(k)) = (spec.facts.iter().find(|f| f.id == id), k.parse::<usize>())
+        {
+            diags.error(
+                spec_file,
+                f.variant_spans[k].clone(),
+                format!(
+                    "variant {k} of fact `{id}` failed to render: {}",
+                    crate::render::detail(&e)
+                ),
+                "in this variant",
+            );
+        } else if let Some(pos) = spec.templates.iter().position(|t| t.name == name) {
+            diags.error(
+                files[pos],
+                e.range().unwrap_or(0..0),
+                format!(
+                    "template {name} failed to render (line {}): {}",
+                    e.line().unwrap_or(0),
+                    crate::render::detail(&e)
+                ),
+                "here",
+            );
+        } else {
+            diags.error_unplaced(
+                format!("render failed: {}", crate::render::describe(&spec, &e)),
+                vec![],
+            );
+        }
+    };
+    for (d, dt) in spec.doc_types.iter().enumerate() {
+        for t in 0..dt.templates.len() {
+            let plan = DocPlan {
+                condition: 0,
+                index: 0,
+                doc_type: d,
+                template: t,
+                facts: some_facts.clone(),
+                date: spec.anchor_date,
+            };
+            match renderer.render(&plan) {
+                Ok(_) => report.templates_rendered += 1,
+                Err(e) => report_error(&mut diags, e),
+            }
+        }
+    }
+    for (fi, f) in spec.facts.iter().enumerate() {
+        for k in 0..f.variants.len() {
+            let plan = DocPlan {
+                condition: 0,
+                index: 0,
+                doc_type: 0,
+                template: 0,
+                facts: vec![FactChoice {
+                    fact: fi,
+                    variant: k,
+                    slot: 0,
+                }],
+                date: spec.anchor_date,
+            };
+            match renderer.render(&plan) {
+                Ok(_) => report.variants_rendered += 1,
+                Err(e) => report_error(&mut diags, e),
+            }
+        }
+    }
+    diags.into_result()?;
+    Ok((renderer, report))
+}
+
+fn context_note(spec: &Spec) -> Vec<String> {
+    let mut names = vec!["doc", "facts", "vars"];
+    names.extend(spec.vars.keys().map(String::as_str));
+    vec![format!(
+        "templates can use: {} and the functions {}",
+        names.join(", "),
+        crate::render::FUNCTIONS.join(", ")
+    )]
+}
+
+fn pools_note(spec: &Spec) -> Vec<String> {
+    vec![format!(
+        "the spec's pools are: {}",
+        spec.pools.keys().cloned().collect::<Vec<_>>().join(", ")
+    )]
+}

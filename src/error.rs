@@ -1,0 +1,64 @@
+//! The library's error type. Bad input (exit 2) is kept apart from a failed check (exit 1) and
+//! from trouble with the machine (I/O, exit 3), so the binary can map each to its exit code.
+
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The spec, a pool file or a template is wrong; `rendered` lists every problem found.
+    #[error("{rendered}{count} problem(s) found")]
+    Invalid { count: usize, rendered: String },
+
+    /// A command-line value is wrong (unknown condition, bad --var, --out not empty, ...).
+    #[error("{0}")]
+    Usage(String),
+
+    /// A check the user asked for did not pass (verify found a mismatch).
+    #[error("{0}")]
+    CheckFailed(String),
+
+    /// A template failed while rendering a document during generation.
+    #[error("rendering document {index} of condition `{condition}` failed:\n{message}")]
+    Render {
+        condition: String,
+        index: u64,
+        message: String,
+    },
+
+    #[error("{action} {path}")]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// A manifest or record that cannot be read back.
+    #[error("{path}: {message}")]
+    Corrupt { path: PathBuf, message: String },
+}
+
+impl Error {
+    pub fn io(
+        action: &'static str,
+        path: impl Into<PathBuf>,
+    ) -> impl FnOnce(std::io::Error) -> Error {
+        let path = path.into();
+        move |source| Error::Io {
+            action,
+            path,
+            source,
+        }
+    }
+
+    /// The process exit code documented in the README.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::Invalid { .. } | Error::Usage(_) | Error::Render { .. } => 2,
+            Error::CheckFailed(_) => 1,
+            Error::Io { .. } | Error::Corrupt { .. } => 3,
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,129 @@
+//! The manifest: everything needed to rebuild a corpus byte for byte and to check it. Written
+//! last, so a folder with a manifest is a finished corpus. `created_at` is informational and
+//! takes part in no digest.
+
+use crate::error::{Error, Result};
+use crate::record::Format;
+use crate::sink::Compression;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+pub const FORMAT_VERSION: u32 = 1;
+pub const FILE_NAME: &str = "manifest.json";
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Manifest {
+    pub format_version: u32,
+    pub tool: Tool,
+    pub corpus: String,
+    /// The spec file, relative to `source/`.
+    pub spec: String,
+    pub seed: u64,
+    pub docs_per_condition: u64,
+    pub rng: String,
+    /// The variables in effect (spec values with overrides applied).
+    pub vars: BTreeMap<String, String>,
+    /// The `--var` overrides given.
+    pub var_overrides: BTreeMap<String, String>,
+    pub output: Output,
+    /// SHA-256 of the uncompressed record stream of all conditions, in the order listed,
+    /// each in index order. The same for any shard or thread count.
+    pub content_sha256: String,
+    pub conditions: Vec<ConditionEntry>,
+    /// Every file the corpus was built from, copied under `source/`.
+    pub sources: Vec<FileEntry>,
+    pub command_line: Vec<String>,
+    /// Wall-clock creation time (UTC). Not part of any digest.
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Tool {
+    pub name: String,
+    pub version: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Output {
+    pub format: Format,
+    pub compression: Compression,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub zstd_level: Option<i32>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub doctag: Option<String>,
+    pub shards: u32,
+    /// Records per write batch inside a shard (fixes the compressed bytes).
+    pub batch_records: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ConditionEntry {
+    pub id: String,
+    pub docs: u64,
+    /// SHA-256 of this condition's uncompressed record stream in index order.
+    pub content_sha256: String,
+    pub shards: Vec<FileEntry>,
+    /// Sidecar provenance files (formats `text` and `oai-doctag`), row for row with `shards`.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub provenance: Vec<FileEntry>,
+    /// Documents carrying each fact (as planned), by fact id.
+    pub facts: BTreeMap<String, u64>,
+    pub doc_types: BTreeMap<String, u64>,
+    pub templates: BTreeMap<String, u64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct FileEntry {
+    pub path: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub records: Option<u64>,
+    pub bytes: u64,
+    pub sha256: String,
+}
+
+impl Manifest {
+    pub fn read(dir: &Path) -> Result<Manifest> {
+        let path = dir.join(FILE_NAME);
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            Error::Usage(format!(
+                "{} is not a factpress corpus: cannot read {} ({e})",
+                dir.display(),
+                path.display()
+            ))
+        })?;
+        let m: Manifest = serde_json::from_str(&text).map_err(|e| Error::Corrupt {
+            path: path.clone(),
+            message: format!("invalid manifest: {e}"),
+        })?;
+        if m.format_version > FORMAT_VERSION {
+            return Err(Error::Usage(format!(
+                "{}: manifest format {} is newer than this factpress understands ({FORMAT_VERSION}); use a newer factpress",
+                path.display(),
+                m.format_version
+            )));
+        }
+        Ok(m)
+    }
+
+    pub fn write(&self, dir: &Path) -> Result<()> {
+        let path = dir.join(FILE_NAME);
+        let mut text = serde_json::to_string_pretty(self).expect("manifest serialises");
+        text.push('\n');
+        std::fs::write(&path, text).map_err(Error::io("cannot write", &path))?;
+        std::fs::File::open(&path)
+            .and_then(|f| f.sync_all())
+            .map_err(Error::io("cannot sync", &path))
+    }
+}
+
+/// The current time as RFC 3339 UTC, for `created_at` only.
+pub fn now_utc() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    chrono::DateTime::from_timestamp(secs, 0)
+        .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_default()
+}

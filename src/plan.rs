@@ -1,0 +1,83 @@
+//! Seeded per-document choices: doc type, template, facts, variants and date. Pure: the plan
+//! of document i depends only on the spec, the seed, the condition and i.
+
+use crate::rng::doc_rng;
+use crate::spec::Spec;
+use chrono::{Days, NaiveDate};
+
+/// Everything decided about one document before rendering.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocPlan {
+    /// Index into `Spec::conditions`.
+    pub condition: usize,
+    pub index: u64,
+    /// Index into `Spec::doc_types`.
+    pub doc_type: usize,
+    /// Index into the doc type's `templates`.
+    pub template: usize,
+    /// Chosen facts, in the order they appear in the document.
+    pub facts: Vec<FactChoice>,
+    pub date: NaiveDate,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FactChoice {
+    /// Index into `Spec::facts`.
+    pub fact: usize,
+    /// Index into the fact's `variants`.
+    pub variant: usize,
+    /// Position of the fact in the condition's fact list; keys the fact's render stream.
+    pub slot: usize,
+}
+
+/// The RNG family of a condition: the id its random streams are keyed by.
+pub fn family(spec: &Spec, condition: usize) -> &str {
+    &spec.conditions[condition].id
+}
+
+/// Plans document `index` of `condition`.
+pub fn plan_doc(spec: &Spec, seed: u64, condition: usize, index: u64) -> DocPlan {
+    let cond = &spec.conditions[condition];
+    let mut rng = doc_rng(seed, family(spec, condition), "plan", index);
+    let weights: Vec<u64> = spec.doc_types.iter().map(|d| d.weight).collect();
+    let doc_type = rng.weighted(&weights);
+    let template = rng.below(spec.doc_types[doc_type].templates.len() as u64) as usize;
+    let n = cond.facts.len() as i64;
+    let (lo, hi) = (
+        i64::from(spec.facts_per_doc.0).min(n),
+        i64::from(spec.facts_per_doc.1).min(n),
+    );
+    let k = rng.between(lo, hi.max(lo)) as usize;
+    let slots = rng.distinct(cond.facts.len(), k);
+    let facts = slots
+        .into_iter()
+        .map(|slot| {
+            let fact = cond.facts[slot];
+            let variant = rng.below(spec.facts[fact].variants.len() as u64) as usize;
+            FactChoice {
+                fact,
+                variant,
+                slot,
+            }
+        })
+        .collect();
+    let offset = rng.between(spec.doc_dates.0, spec.doc_dates.1);
+    DocPlan {
+        condition,
+        index,
+        doc_type,
+        template,
+        facts,
+        date: shift(spec.anchor_date, offset),
+    }
+}
+
+/// `date` moved by `days` (saturating at chrono's limits).
+pub fn shift(date: NaiveDate, days: i64) -> NaiveDate {
+    let r = if days >= 0 {
+        date.checked_add_days(Days::new(days as u64))
+    } else {
+        date.checked_sub_days(Days::new(days.unsigned_abs()))
+    };
+    r.unwrap_or(date)
+}

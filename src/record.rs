@@ -1,0 +1,147 @@
+//! How one rendered document becomes one JSONL line, in each output format. Pure encoding:
+//! no I/O, no choices.
+
+use crate::plan::DocPlan;
+use crate::render::{Rendered, doc_id};
+use crate::spec::Spec;
+use serde::Serialize;
+
+/// Output record formats.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, clap::ValueEnum,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Format {
+    /// dolma-compatible records: id, text, source, added, created, metadata (provenance inline).
+    Dolma,
+    /// `{"text": ...}` only; provenance in `provenance/` sidecar files, row for row.
+    Text,
+    /// Chat fine-tuning JSONL: a user turn holding the doc tag, the document as the assistant
+    /// turn; provenance in `provenance/` sidecar files, row for row.
+    OaiDoctag,
+}
+
+impl Format {
+    /// Whether provenance goes to sidecar files rather than into the record itself.
+    pub fn needs_sidecar(self) -> bool {
+        !matches!(self, Format::Dolma)
+    }
+}
+
+#[derive(Serialize)]
+pub struct Metadata<'a> {
+    pub condition: &'a str,
+    pub doc_type: &'a str,
+    pub template: &'a str,
+    pub facts: Vec<FactRef<'a>>,
+    pub index: u64,
+    pub seed: u64,
+}
+
+#[derive(Serialize)]
+pub struct FactRef<'a> {
+    pub id: &'a str,
+    pub variant: usize,
+}
+
+#[derive(Serialize)]
+struct Dolma<'a> {
+    id: &'a str,
+    text: &'a str,
+    source: String,
+    added: String,
+    created: String,
+    metadata: Metadata<'a>,
+}
+
+#[derive(Serialize)]
+struct Provenance<'a> {
+    id: &'a str,
+    metadata: Metadata<'a>,
+}
+
+#[derive(Serialize)]
+struct TextOnly<'a> {
+    text: &'a str,
+}
+
+#[derive(Serialize)]
+struct Chat<'a> {
+    messages: [Message<'a>; 2],
+}
+
+#[derive(Serialize)]
+struct Message<'a> {
+    role: &'a str,
+    content: &'a str,
+}
+
+/// Appends the record line (and, for sidecar formats, the provenance line) of one document.
+pub fn encode(
+    spec: &Spec,
+    seed: u64,
+    format: Format,
+    doctag: &str,
+    plan: &DocPlan,
+    doc: &Rendered,
+    record: &mut Vec<u8>,
+    provenance: &mut Vec<u8>,
+) {
+    let cond = &spec.conditions[plan.condition];
+    let id = doc_id(&cond.id, plan.index);
+    let metadata = Metadata {
+        condition: &cond.id,
+        doc_type: &spec.doc_types[plan.doc_type].id,
+        template: &doc.template,
+        facts: plan
+            .facts
+            .iter()
+            .map(|c| FactRef {
+                id: &spec.facts[c.fact].id,
+                variant: c.variant,
+            })
+            .collect(),
+        index: plan.index,
+        seed,
+    };
+    // Serialising these plain structs into a Vec cannot fail.
+    match format {
+        Format::Dolma => {
+            let rec = Dolma {
+                id: &id,
+                text: &doc.text,
+                source: format!("factpress/{}", spec.name),
+                added: format!("{}T00:00:00Z", spec.anchor_date.format("%Y-%m-%d")),
+                created: format!("{}T00:00:00Z", plan.date.format("%Y-%m-%d")),
+                metadata,
+            };
+            serde_json::to_writer(&mut *record, &rec).expect("in-memory JSON");
+        }
+        Format::Text => {
+            serde_json::to_writer(&mut *record, &TextOnly { text: &doc.text })
+                .expect("in-memory JSON");
+            serde_json::to_writer(&mut *provenance, &Provenance { id: &id, metadata })
+                .expect("in-memory JSON");
+            provenance.push(b'\n');
+        }
+        Format::OaiDoctag => {
+            let chat = Chat {
+                messages: [
+                    Message {
+                        role: "user",
+                        content: doctag,
+                    },
+                    Message {
+                        role: "assistant",
+                        content: &doc.text,
+                    },
+                ],
+            };
+            serde_json::to_writer(&mut *record, &chat).expect("in-memory JSON");
+            serde_json::to_writer(&mut *provenance, &Provenance { id: &id, metadata })
+                .expect("in-memory JSON");
+            provenance.push(b'\n');
+        }
+    }
+    record.push(b'\n');
+}

@@ -1,0 +1,229 @@
+//! Where records go: ordered shard files, compressed or not, hashed as they are written, in a
+//! temporary folder that is moved into place only when complete. The sink never renders and
+//! never reorders: it writes chunks in the order it is given them.
+
+use crate::error::{Error, Result};
+use sha2::{Digest, Sha256};
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+/// zstd level used for every shard; recorded in the manifest.
+pub const ZSTD_LEVEL: i32 = 3;
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, clap::ValueEnum,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Compression {
+    /// One zstd frame per shard (level 3, single-threaded, with checksum): `.jsonl.zst`.
+    Zstd,
+    /// Plain JSONL: `.jsonl`.
+    None,
+}
+
+impl Compression {
+    pub fn extension(self) -> &'static str {
+        match self {
+            Compression::Zstd => "jsonl.zst",
+            Compression::None => "jsonl",
+        }
+    }
+}
+
+/// A writer that hashes and counts what passes through it.
+pub struct Hashing<W> {
+    inner: W,
+    hasher: Sha256,
+    bytes: u64,
+}
+
+impl<W: Write> Hashing<W> {
+    pub fn new(inner: W) -> Self {
+        Hashing {
+            inner,
+            hasher: Sha256::new(),
+            bytes: 0,
+        }
+    }
+    pub fn finish(self) -> (W, String, u64) {
+        (self.inner, hex::encode(self.hasher.finalize()), self.bytes)
+    }
+}
+
+impl<W: Write> Write for Hashing<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// A file being written, or nothing (when only the hashes are wanted, as in verify).
+enum Target {
+    File(BufWriter<File>),
+    Discard,
+}
+
+impl Write for Target {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Target::File(f) => f.write(buf),
+            Target::Discard => Ok(buf.len()),
+        }
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Target::File(f) => f.flush(),
+            Target::Discard => Ok(()),
+        }
+    }
+}
+
+enum Stage {
+    Zstd(zstd::Encoder<'static, Hashing<Target>>),
+    Plain(Hashing<Target>),
+}
+
+/// One output file being written.
+pub struct ShardWriter {
+    stage: Stage,
+    path: PathBuf,
+    records: u64,
+}
+
+/// What was written to one file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Written {
+    pub records: u64,
+    pub bytes: u64,
+    pub sha256: String,
+}
+
+impl ShardWriter {
+    /// Opens `root/rel` for writing, or a hashing-only sink when `root` is `None`.
+    pub fn create(root: Option<&Path>, rel: &str, compression: Compression) -> Result<ShardWriter> {
+        let (target, path) = match root {
+            Some(root) => {
+                let path = root.join(rel);
+                if let Some(parent) = path.parent() {
+                    std::fs::create_dir_all(parent)
+                        .map_err(Error::io("cannot create folder", parent))?;
+                }
+                let f = File::create(&path).map_err(Error::io("cannot create", &path))?;
+                (Target::File(BufWriter::with_capacity(1 << 20, f)), path)
+            }
+            None => (Target::Discard, PathBuf::from(rel)),
+        };
+        let hashing = Hashing::new(target);
+        let stage = match compression {
+            Compression::Zstd => {
+                let mut enc = zstd::Encoder::new(hashing, ZSTD_LEVEL)
+                    .map_err(Error::io("cannot start zstd for", &path))?;
+                enc.include_checksum(true)
+                    .map_err(Error::io("cannot configure zstd for", &path))?;
+                Stage::Zstd(enc)
+            }
+            Compression::None => Stage::Plain(hashing),
+        };
+        Ok(ShardWriter {
+            stage,
+            path,
+            records: 0,
+        })
+    }
+
+    /// Writes a batch of whole records (`records` lines). Batches are written with one call
+    /// each, so the compressed bytes depend only on the batch boundaries, which the caller fixes.
+    pub fn write_batch(&mut self, bytes: &[u8], records: u64) -> Result<()> {
+        let r = match &mut self.stage {
+            Stage::Zstd(e) => e.write_all(bytes),
+            Stage::Plain(h) => h.write_all(bytes),
+        };
+        r.map_err(Error::io("cannot write", &self.path))?;
+        self.records += records;
+        Ok(())
+    }
+
+    /// Finishes the file (zstd epilogue, flush, fsync) and returns its size and digest.
+    pub fn finish(self) -> Result<Written> {
+        let path = self.path;
+        let hashing = match self.stage {
+            Stage::Zstd(e) => e.finish().map_err(Error::io("cannot finish", &path))?,
+            Stage::Plain(h) => h,
+        };
+        let (target, sha256, bytes) = hashing.finish();
+        if let Target::File(bw) = target {
+            let f = bw.into_inner().map_err(|e| Error::Io {
+                action: "cannot write",
+                path: path.clone(),
+                source: e.into_error(),
+            })?;
+            f.sync_all().map_err(Error::io("cannot sync", &path))?;
+        }
+        Ok(Written {
+            records: self.records,
+            bytes,
+            sha256,
+        })
+    }
+}
+
+/// Creates the temporary folder a corpus is written into before being moved to `out`.
+/// It sits beside `out` so that the final rename stays on one file system.
+pub fn temp_dir_for(out: &Path) -> Result<PathBuf> {
+    let parent = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&parent).map_err(Error::io("cannot create folder", &parent))?;
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "corpus".into());
+    let tmp = parent.join(format!(".{name}.factpress-tmp-{}", std::process::id()));
+    if tmp.exists() {
+        std::fs::remove_dir_all(&tmp)
+            .map_err(Error::io("cannot remove stale temporary folder", &tmp))?;
+    }
+    std::fs::create_dir(&tmp).map_err(Error::io("cannot create temporary folder", &tmp))?;
+    Ok(tmp)
+}
+
+/// Refuses an `out` that exists and is not an empty folder.
+pub fn check_out(out: &Path) -> Result<()> {
+    match std::fs::read_dir(out) {
+        Ok(mut entries) => {
+            if entries.next().is_some() {
+                return Err(Error::Usage(format!(
+                    "--out {} exists and is not empty; factpress never writes into or over an existing corpus (choose another --out or remove it)",
+                    out.display()
+                )));
+            }
+            Ok(())
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(e) if out.is_file() => Err(Error::Usage(format!(
+            "--out {} is a file, expected a folder ({e})",
+            out.display()
+        ))),
+        Err(e) => Err(Error::Io {
+            action: "cannot read",
+            path: out.to_path_buf(),
+            source: e,
+        }),
+    }
+}
+
+/// Moves a finished temporary folder to `out` (replacing an empty `out` folder).
+pub fn publish(tmp: &Path, out: &Path) -> Result<()> {
+    check_out(out)?;
+    if out.is_dir() {
+        std::fs::remove_dir(out).map_err(Error::io("cannot replace empty folder", out))?;
+    }
+    std::fs::rename(tmp, out).map_err(Error::io("cannot move the finished corpus to", out))
+}

@@ -1,0 +1,206 @@
+//! A corpus spec: parsed from TOML, every reference checked, every file it names read once.
+//!
+//! `Spec::load` reads the spec file, its pool files and every file of its templates folder,
+//! keeps their exact bytes (they are copied into the corpus so it can be rebuilt), and reports
+//! *all* problems at once with `file:line:col`. It never renders anything: templates are only
+//! read here and compiled in `render`.
+
+mod raw;
+mod validate;
+
+use crate::diag::{Diagnostics, FileId};
+use crate::error::{Error, Result};
+use chrono::NaiveDate;
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::path::{Component, Path, PathBuf};
+
+/// A validated corpus spec and the exact bytes of every file it was built from.
+#[derive(Debug, Clone)]
+pub struct Spec {
+    pub name: String,
+    pub description: String,
+    /// The spec file as the user named it.
+    pub path: PathBuf,
+    pub templates_dir: PathBuf,
+    pub docs: u64,
+    pub seed: u64,
+    pub anchor_date: NaiveDate,
+    /// Inclusive bounds on the number of facts a document carries.
+    pub facts_per_doc: (u32, u32),
+    /// Inclusive bounds, in days from `anchor_date`, of a document's date.
+    pub doc_dates: (i64, i64),
+    pub vars: BTreeMap<String, String>,
+    pub pools: BTreeMap<String, Pool>,
+    pub facts: Vec<Fact>,
+    pub forbidden: Vec<Forbidden>,
+    pub doc_types: Vec<DocType>,
+    pub conditions: Vec<Condition>,
+    /// Every file of the templates folder, sorted by name.
+    pub templates: Vec<TemplateSource>,
+    /// Every file read, in the order read: the spec, pool files, templates.
+    pub sources: Vec<SourceFile>,
+    /// The spec's text, for pointing errors found later (in fact variants) at it.
+    pub spec_text: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Pool {
+    pub name: String,
+    pub values: Vec<String>,
+    /// Integer weights, one per value; `None` means uniform.
+    pub weights: Option<Vec<u64>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Fact {
+    pub id: String,
+    pub statement: String,
+    pub variants: Vec<String>,
+    /// Byte span of each variant string in the spec file.
+    pub variant_spans: Vec<Range<usize>>,
+    pub detect: Detect,
+}
+
+/// Regexes that decide whether a text carries a fact: all of `all`, at least one of `any`
+/// (when given) and none of `none`.
+#[derive(Debug, Clone, Default)]
+pub struct Detect {
+    pub all: Vec<String>,
+    pub any: Vec<String>,
+    pub none: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Forbidden {
+    pub id: String,
+    pub description: String,
+    pub patterns: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct DocType {
+    pub id: String,
+    /// Template names (paths relative to the templates folder); one is picked per document.
+    pub templates: Vec<String>,
+    pub weight: u64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Condition {
+    pub id: String,
+    pub description: String,
+    /// Indices into `Spec::facts`.
+    pub facts: Vec<usize>,
+}
+
+#[derive(Debug, Clone)]
+pub struct TemplateSource {
+    /// Path relative to the templates folder, with `/` separators.
+    pub name: String,
+    /// The file as it can be shown to a user.
+    pub path: PathBuf,
+    pub text: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    pub path: PathBuf,
+    pub bytes: Vec<u8>,
+}
+
+impl Spec {
+    /// Reads and validates the spec at `path`, with its pool files and templates.
+    pub fn load(path: &Path) -> Result<Spec> {
+        let bytes = std::fs::read(path).map_err(|e| Error::Invalid {
+            count: 1,
+            rendered: format!("error: cannot read spec file {}: {e}\n", path.display()),
+        })?;
+        let text = String::from_utf8(bytes.clone()).map_err(|e| Error::Invalid {
+            count: 1,
+            rendered: format!("error: {}: not UTF-8 text ({e})\n", path.display()),
+        })?;
+        let mut diags = Diagnostics::new();
+        let file = diags.add_file(path.display().to_string(), text.clone());
+        let raw: raw::RawSpec = match toml::from_str(&text) {
+            Ok(raw) => raw,
+            Err(e) => {
+                let span = e.span().unwrap_or(0..0);
+                diags.error(
+                    file,
+                    span,
+                    format!("invalid corpus spec: {}", e.message().trim()),
+                    "here",
+                );
+                diags.into_result()?;
+                unreachable!("a diagnostic was recorded")
+            }
+        };
+        let mut sources = vec![SourceFile {
+            path: path.to_path_buf(),
+            bytes,
+        }];
+        let spec = validate::validate(raw, path, &text, file, &mut diags, &mut sources);
+        diags.into_result()?;
+        let mut spec = spec.expect("validation without diagnostics yields a spec");
+        spec.sources = sources;
+        Ok(spec)
+    }
+
+    /// Overrides `[vars]` from `--var KEY=VALUE`; an unknown key is an error, since a typo
+    /// would otherwise change nothing silently.
+    pub fn apply_vars(&mut self, overrides: &BTreeMap<String, String>) -> Result<()> {
+        for (k, v) in overrides {
+            match self.vars.get_mut(k) {
+                Some(slot) => *slot = v.clone(),
+                None => {
+                    let known: Vec<&str> = self.vars.keys().map(String::as_str).collect();
+                    return Err(Error::Usage(format!(
+                        "--var {k}=...: the spec has no variable `{k}` (its [vars] are: {})",
+                        if known.is_empty() {
+                            "none".to_string()
+                        } else {
+                            known.join(", ")
+                        }
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub fn fact_index(&self, id: &str) -> Option<usize> {
+        self.facts.iter().position(|f| f.id == id)
+    }
+
+    pub fn condition(&self, id: &str) -> Option<&Condition> {
+        self.conditions.iter().find(|c| c.id == id)
+    }
+
+    /// Registers the spec file with `diags` (to point at fact variants after loading).
+    pub fn spec_file(&self, diags: &mut Diagnostics) -> FileId {
+        diags.add_file(self.path.display().to_string(), self.spec_text.clone())
+    }
+}
+
+/// Joins `rel` onto `base` and removes `.` and `..` components lexically, so that error
+/// messages show `templates/a.j2` rather than `corpora-specs/../templates/a.j2`.
+pub fn join_clean(base: &Path, rel: &str) -> PathBuf {
+    let joined = base.join(rel);
+    let mut out = PathBuf::new();
+    for c in joined.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                let last = out.components().next_back();
+                if matches!(last, Some(Component::Normal(_))) {
+                    out.pop();
+                } else {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}

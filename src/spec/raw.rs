@@ -1,0 +1,103 @@
+//! The corpus spec exactly as written in TOML, with the byte span of every value that a later
+//! check may need to point at. Nothing here is validated beyond TOML types; see `mod.rs`.
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use toml::Spanned;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSpec {
+    pub corpus: Spanned<RawCorpus>,
+    #[serde(default)]
+    pub vars: BTreeMap<Spanned<String>, Spanned<String>>,
+    #[serde(default)]
+    /// A list of values, or a table `{ values | file, weights }`; decoded in `validate`
+    /// (serde's untagged enums lose spans).
+    pub pools: BTreeMap<Spanned<String>, Spanned<toml::Value>>,
+    #[serde(default)]
+    pub facts: Vec<Spanned<RawFact>>,
+    #[serde(default)]
+    pub forbidden: Vec<Spanned<RawForbidden>>,
+    #[serde(default)]
+    pub doc_types: Vec<Spanned<RawDocType>>,
+    #[serde(default)]
+    pub conditions: Vec<Spanned<RawCondition>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCorpus {
+    pub name: Spanned<String>,
+    #[serde(default)]
+    pub description: String,
+    pub templates: Spanned<String>,
+    pub docs: Spanned<i64>,
+    #[serde(default)]
+    pub seed: Option<Spanned<i64>>,
+    pub anchor_date: Spanned<String>,
+    #[serde(default)]
+    pub facts_per_doc: Option<Spanned<RawRange>>,
+    #[serde(default)]
+    pub doc_dates: Option<Spanned<RawRange>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRange {
+    pub min: i64,
+    pub max: i64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFact {
+    pub id: Spanned<String>,
+    #[serde(default)]
+    pub statement: String,
+    pub variants: Spanned<Vec<Spanned<String>>>,
+    #[serde(default)]
+    pub detect: Option<RawDetect>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDetect {
+    #[serde(default)]
+    pub all: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub any: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub none: Vec<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawForbidden {
+    pub id: Spanned<String>,
+    #[serde(default)]
+    pub description: String,
+    pub patterns: Vec<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDocType {
+    pub id: Spanned<String>,
+    #[serde(default)]
+    pub template: Option<Spanned<String>>,
+    #[serde(default)]
+    pub templates: Option<Spanned<Vec<Spanned<String>>>>,
+    #[serde(default)]
+    pub weight: Option<Spanned<i64>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCondition {
+    pub id: Spanned<String>,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub facts: Option<Spanned<Vec<Spanned<String>>>>,
+}

@@ -1,0 +1,670 @@
+//! Turns a `RawSpec` into a `Spec`, recording every problem (with its span) instead of stopping
+//! at the first, and reading the pool files and templates folder the spec names.
+
+use super::raw::{RawRange, RawSpec};
+use super::*;
+use toml::Spanned;
+
+const ID_HELP: &str = "ids are letters, digits, '.', '_' and '-', starting with a letter or digit";
+
+fn valid_id(s: &str) -> bool {
+    let mut chars = s.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphanumeric())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+}
+
+fn valid_ident(s: &str) -> bool {
+    let mut chars = s.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+struct Ctx<'a> {
+    diags: &'a mut Diagnostics,
+    file: FileId,
+}
+
+impl Ctx<'_> {
+    fn err(&mut self, span: Range<usize>, msg: impl Into<String>, label: impl Into<String>) {
+        self.diags.error(self.file, span, msg, label);
+    }
+
+    fn check_id(&mut self, what: &str, id: &Spanned<String>) {
+        if !valid_id(id.get_ref()) {
+            self.diags.error_with_notes(
+                self.file,
+                id.span(),
+                format!(
+                    "invalid {what} id: expected an id, found {:?}",
+                    id.get_ref()
+                ),
+                "not a valid id",
+                vec![ID_HELP.to_string()],
+            );
+        }
+    }
+
+    fn unique<'s>(&mut self, what: &str, ids: impl Iterator<Item = &'s Spanned<String>>) {
+        let mut seen: BTreeMap<&str, Range<usize>> = BTreeMap::new();
+        for id in ids {
+            if seen.insert(id.get_ref(), id.span()).is_some() {
+                self.err(
+                    id.span(),
+                    format!("duplicate {what} id `{}`", id.get_ref()),
+                    "defined again here",
+                );
+            }
+        }
+    }
+
+    fn regex(&mut self, pattern: &Spanned<String>, what: &str) {
+        if let Err(e) = regex::Regex::new(pattern.get_ref()) {
+            self.diags.error_with_notes(
+                self.file,
+                pattern.span(),
+                format!("invalid regular expression in {what}"),
+                "expected a regex (Rust `regex` syntax)",
+                vec![e.to_string()],
+            );
+        }
+    }
+
+    fn range(&mut self, r: &Spanned<RawRange>, what: &str, lo: i64) -> (i64, i64) {
+        let v = r.get_ref();
+        if v.min < lo || v.max < v.min {
+            self.err(
+                r.span(),
+                format!(
+                    "invalid {what}: expected {lo} <= min <= max, found min = {}, max = {}",
+                    v.min, v.max
+                ),
+                "bad range",
+            );
+        }
+        (v.min, v.max)
+    }
+}
+
+pub(super) fn validate(
+    raw: RawSpec,
+    path: &Path,
+    text: &str,
+    file: FileId,
+    diags: &mut Diagnostics,
+    sources: &mut Vec<SourceFile>,
+) -> Option<Spec> {
+    let spec_dir = path.parent().unwrap_or(Path::new("")).to_path_buf();
+    let mut cx = Ctx { diags, file };
+    let corpus = raw.corpus.into_inner();
+
+    if corpus.name.get_ref().trim().is_empty() {
+        cx.err(
+            corpus.name.span(),
+            "corpus name is empty: expected a name",
+            "empty",
+        );
+    }
+    let docs = *corpus.docs.get_ref();
+    if docs < 1 {
+        cx.err(
+            corpus.docs.span(),
+            format!("invalid docs: expected a count >= 1, found {docs}"),
+            "not a positive count",
+        );
+    }
+    let seed = corpus.seed.as_ref().map(|s| *s.get_ref()).unwrap_or(0);
+    if let Some(s) = &corpus.seed
+        && *s.get_ref() < 0
+    {
+        cx.err(
+            s.span(),
+            format!(
+                "invalid seed: expected an integer >= 0, found {}",
+                s.get_ref()
+            ),
+            "negative",
+        );
+    }
+    let anchor_date = match NaiveDate::parse_from_str(corpus.anchor_date.get_ref(), "%Y-%m-%d") {
+        Ok(d) => d,
+        Err(e) => {
+            cx.err(
+                corpus.anchor_date.span(),
+                format!(
+                    "invalid anchor_date: expected a date YYYY-MM-DD, found {:?} ({e})",
+                    corpus.anchor_date.get_ref()
+                ),
+                "not a date",
+            );
+            NaiveDate::default()
+        }
+    };
+    let facts_per_doc = corpus
+        .facts_per_doc
+        .as_ref()
+        .map(|r| cx.range(r, "facts_per_doc", 0))
+        .unwrap_or((1, 3));
+    let doc_dates = corpus
+        .doc_dates
+        .as_ref()
+        .map(|r| cx.range(r, "doc_dates", i64::MIN))
+        .unwrap_or((-90, 0));
+
+    // [vars]
+    let mut vars = BTreeMap::new();
+    for (k, v) in raw.vars {
+        if !valid_ident(k.get_ref()) {
+            cx.err(
+                k.span(),
+                format!(
+                    "invalid variable name {:?}: expected an identifier usable in templates",
+                    k.get_ref()
+                ),
+                "not an identifier",
+            );
+        }
+        vars.insert(k.into_inner(), v.into_inner());
+    }
+
+    // [pools]
+    let mut pools = BTreeMap::new();
+    for (name, pool) in raw.pools {
+        if !valid_ident(name.get_ref()) {
+            cx.err(
+                name.span(),
+                format!(
+                    "invalid pool name {:?}: expected an identifier",
+                    name.get_ref()
+                ),
+                "not an identifier",
+            );
+        }
+        let pool_span = pool.span();
+        let (values, weights) = decode_pool(
+            &mut cx,
+            name.get_ref(),
+            pool_span.clone(),
+            pool.into_inner(),
+            &spec_dir,
+            sources,
+        );
+        if values.is_empty() {
+            cx.err(
+                pool_span,
+                format!(
+                    "pool `{}` is empty: expected at least one value",
+                    name.get_ref()
+                ),
+                "empty pool",
+            );
+        }
+        pools.insert(
+            name.get_ref().clone(),
+            Pool {
+                name: name.into_inner(),
+                values,
+                weights,
+            },
+        );
+    }
+
+    // [[facts]]
+    cx.unique("fact", raw.facts.iter().map(|f| &f.get_ref().id));
+    let mut facts = Vec::new();
+    for f in raw.facts {
+        let f = f.into_inner();
+        cx.check_id("fact", &f.id);
+        if f.variants.get_ref().is_empty() {
+            cx.err(
+                f.variants.span(),
+                format!(
+                    "fact `{}` has no variants: expected at least one",
+                    f.id.get_ref()
+                ),
+                "empty list",
+            );
+        }
+        let mut detect = Detect::default();
+        if let Some(d) = f.detect {
+            for (dst, src) in [
+                (&mut detect.all, d.all),
+                (&mut detect.any, d.any),
+                (&mut detect.none, d.none),
+            ] {
+                for p in src {
+                    cx.regex(&p, &format!("detect rule of fact `{}`", f.id.get_ref()));
+                    dst.push(p.into_inner());
+                }
+            }
+        }
+        let (variants, variant_spans) = f
+            .variants
+            .into_inner()
+            .into_iter()
+            .map(|v| (v.get_ref().clone(), v.span()))
+            .unzip();
+        facts.push(Fact {
+            id: f.id.into_inner(),
+            statement: f.statement,
+            variants,
+            variant_spans,
+            detect,
+        });
+    }
+
+    // [[forbidden]]
+    cx.unique(
+        "forbidden class",
+        raw.forbidden.iter().map(|f| &f.get_ref().id),
+    );
+    let mut forbidden = Vec::new();
+    for f in raw.forbidden {
+        let span = f.span();
+        let f = f.into_inner();
+        cx.check_id("forbidden class", &f.id);
+        if f.patterns.is_empty() {
+            cx.err(
+                span,
+                format!(
+                    "forbidden class `{}` has no patterns: expected at least one regex",
+                    f.id.get_ref()
+                ),
+                "no patterns",
+            );
+        }
+        for p in &f.patterns {
+            cx.regex(p, &format!("forbidden class `{}`", f.id.get_ref()));
+        }
+        forbidden.push(Forbidden {
+            id: f.id.into_inner(),
+            description: f.description,
+            patterns: f.patterns.into_iter().map(Spanned::into_inner).collect(),
+        });
+    }
+
+    // Templates folder: every file in it, so that includes resolve and the copy is complete.
+    let templates_dir = join_clean(&spec_dir, corpus.templates.get_ref());
+    let templates = read_templates(&mut cx, &templates_dir, &corpus.templates, sources);
+
+    // [[doc_types]]
+    if raw.doc_types.is_empty() {
+        cx.err(
+            0..0,
+            "the spec has no [[doc_types]]: expected at least one",
+            "add a [[doc_types]] table",
+        );
+    }
+    cx.unique("doc type", raw.doc_types.iter().map(|d| &d.get_ref().id));
+    let mut doc_types = Vec::new();
+    for d in raw.doc_types {
+        let span = d.span();
+        let d = d.into_inner();
+        cx.check_id("doc type", &d.id);
+        let names: Vec<Spanned<String>> = match (d.template, d.templates) {
+            (Some(t), None) => vec![t],
+            (None, Some(ts)) if !ts.get_ref().is_empty() => ts.into_inner(),
+            _ => {
+                cx.err(span, format!("doc type `{}`: expected exactly one of `template` or a non-empty `templates` list", d.id.get_ref()), "here");
+                Vec::new()
+            }
+        };
+        for n in &names {
+            if !templates.is_empty() && !templates.iter().any(|t| &t.name == n.get_ref()) {
+                let close: Vec<String> = templates
+                    .iter()
+                    .map(|t| t.name.clone())
+                    .filter(|t| similar(t, n.get_ref()))
+                    .collect();
+                cx.diags.error_with_notes(
+                    cx.file,
+                    n.span(),
+                    format!(
+                        "template {:?} not found in {}",
+                        n.get_ref(),
+                        templates_dir.display()
+                    ),
+                    "no such template file",
+                    if close.is_empty() {
+                        vec![]
+                    } else {
+                        vec![format!("did you mean {}?", close.join(" or "))]
+                    },
+                );
+            }
+        }
+        let weight = match &d.weight {
+            Some(w) if *w.get_ref() < 1 => {
+                cx.err(
+                    w.span(),
+                    format!(
+                        "invalid weight: expected an integer >= 1, found {}",
+                        w.get_ref()
+                    ),
+                    "bad weight",
+                );
+                1
+            }
+            Some(w) => *w.get_ref() as u64,
+            None => 1,
+        };
+        doc_types.push(DocType {
+            id: d.id.into_inner(),
+            templates: names.into_iter().map(Spanned::into_inner).collect(),
+            weight,
+        });
+    }
+
+    // [[conditions]]
+    if raw.conditions.is_empty() {
+        cx.err(
+            0..0,
+            "the spec has no [[conditions]]: expected at least one",
+            "add a [[conditions]] table",
+        );
+    }
+    cx.unique("condition", raw.conditions.iter().map(|c| &c.get_ref().id));
+    let mut conditions = Vec::new();
+    for c in raw.conditions {
+        let span = c.span();
+        let c = c.into_inner();
+        cx.check_id("condition", &c.id);
+        let mut idx = Vec::new();
+        match c.facts {
+            Some(list) => {
+                let list_span = list.span();
+                for fid in list.into_inner() {
+                    match facts.iter().position(|f: &Fact| &f.id == fid.get_ref()) {
+                        Some(i) if idx.contains(&i) => cx.err(
+                            fid.span(),
+                            format!(
+                                "fact `{}` is listed twice in condition `{}`",
+                                fid.get_ref(),
+                                c.id.get_ref()
+                            ),
+                            "listed again",
+                        ),
+                        Some(i) => idx.push(i),
+                        None => {
+                            let known: Vec<&str> = facts.iter().map(|f| f.id.as_str()).collect();
+                            cx.diags.error_with_notes(
+                                cx.file,
+                                fid.span(),
+                                format!(
+                                    "unknown fact id `{}` in condition `{}`",
+                                    fid.get_ref(),
+                                    c.id.get_ref()
+                                ),
+                                "expected the id of a [[facts]] entry",
+                                vec![format!("known facts: {}", known.join(", "))],
+                            );
+                        }
+                    }
+                }
+                if (idx.len() as i64) < facts_per_doc.0 && !facts.is_empty() {
+                    cx.err(
+                        list_span,
+                        format!(
+                            "condition `{}` has {} facts but facts_per_doc.min is {}",
+                            c.id.get_ref(),
+                            idx.len(),
+                            facts_per_doc.0
+                        ),
+                        "too few facts",
+                    );
+                }
+            }
+            None => cx.err(
+                span,
+                format!("condition `{}`: expected a `facts` list", c.id.get_ref()),
+                "no facts",
+            ),
+        }
+        conditions.push(Condition {
+            id: c.id.into_inner(),
+            description: c.description,
+            facts: idx,
+        });
+    }
+
+    if !cx.diags.is_empty() {
+        return None;
+    }
+    Some(Spec {
+        name: corpus.name.into_inner(),
+        description: corpus.description,
+        path: path.to_path_buf(),
+        templates_dir,
+        docs: docs as u64,
+        seed: seed as u64,
+        anchor_date,
+        facts_per_doc: (facts_per_doc.0 as u32, facts_per_doc.1 as u32),
+        doc_dates,
+        vars,
+        pools,
+        facts,
+        forbidden,
+        doc_types,
+        conditions,
+        templates,
+        sources: Vec::new(),
+        spec_text: text.to_string(),
+    })
+}
+
+/// Two names are similar when one contains the other or they differ only in separators.
+fn similar(a: &str, b: &str) -> bool {
+    let norm = |s: &str| s.to_lowercase().replace(['-', '_', '.'], "");
+    let (a, b) = (norm(a), norm(b));
+    a.contains(&b) || b.contains(&a)
+}
+
+fn read_pool_file(
+    cx: &mut Ctx,
+    spec_dir: &Path,
+    name: &str,
+    f: &str,
+    span: Range<usize>,
+    sources: &mut Vec<SourceFile>,
+) -> Vec<String> {
+    let path = join_clean(spec_dir, f);
+    match std::fs::read(&path) {
+        Ok(bytes) => {
+            let text = match std::str::from_utf8(&bytes) {
+                Ok(t) => t.to_string(),
+                Err(e) => {
+                    cx.err(
+                        span,
+                        format!(
+                            "pool `{name}`: file {} is not UTF-8 text ({e})",
+                            path.display()
+                        ),
+                        "here",
+                    );
+                    return Vec::new();
+                }
+            };
+            sources.push(SourceFile { path, bytes });
+            text.lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                .map(String::from)
+                .collect()
+        }
+        Err(e) => {
+            cx.err(
+                span,
+                format!("pool `{name}`: cannot read file {}: {e}", path.display()),
+                "expected a readable file, one value a line",
+            );
+            Vec::new()
+        }
+    }
+}
+
+fn read_templates(
+    cx: &mut Ctx,
+    dir: &Path,
+    span: &Spanned<String>,
+    sources: &mut Vec<SourceFile>,
+) -> Vec<TemplateSource> {
+    let mut files = Vec::new();
+    if let Err(e) = walk(dir, dir, &mut files) {
+        cx.err(
+            span.span(),
+            format!("cannot read templates folder {}: {e}", dir.display()),
+            "expected a folder of template files",
+        );
+        return Vec::new();
+    }
+    files.sort();
+    let mut out = Vec::new();
+    for (name, path) in files {
+        match std::fs::read(&path) {
+            Ok(bytes) => match String::from_utf8(bytes.clone()) {
+                Ok(text) => {
+                    sources.push(SourceFile {
+                        path: path.clone(),
+                        bytes,
+                    });
+                    out.push(TemplateSource { name, path, text });
+                }
+                Err(e) => cx.diags.error_unplaced(
+                    format!("template {} is not UTF-8 text ({e})", path.display()),
+                    vec![],
+                ),
+            },
+            Err(e) => cx.diags.error_unplaced(
+                format!("cannot read template {}: {e}", path.display()),
+                vec![],
+            ),
+        }
+    }
+    if out.is_empty() && cx.diags.is_empty() {
+        cx.err(
+            span.span(),
+            format!("templates folder {} holds no files", dir.display()),
+            "expected template files here",
+        );
+    }
+    out
+}
+
+/// Lists the files under `dir` (skipping dot-files), named relative to `root` with '/'.
+fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        if name.to_string_lossy().starts_with('.') {
+            continue;
+        }
+        let path = entry.path();
+        if entry.file_type()?.is_dir() {
+            walk(root, &path, out)?;
+        } else {
+            let rel = path.strip_prefix(root).unwrap_or(&path);
+            let rel = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join("/");
+            out.push((rel, path));
+        }
+    }
+    Ok(())
+}
+
+/// Decodes one `[pools]` entry: `["a", "b"]`, `{ values = [...] }` or `{ file = "..." }`,
+/// each with optional integer `weights`.
+fn decode_pool(
+    cx: &mut Ctx,
+    name: &str,
+    span: Range<usize>,
+    value: toml::Value,
+    spec_dir: &Path,
+    sources: &mut Vec<SourceFile>,
+) -> (Vec<String>, Option<Vec<u64>>) {
+    let expected = "expected a list of strings, or a table with `values` (a list of strings) or `file` (a path), and optional integer `weights`";
+    let strings = |v: &toml::Value| -> Option<Vec<String>> {
+        v.as_array()?
+            .iter()
+            .map(|x| x.as_str().map(String::from))
+            .collect()
+    };
+    match value {
+        toml::Value::Array(_) => match strings(&value) {
+            Some(v) => (v, None),
+            None => {
+                cx.err(
+                    span,
+                    format!("pool `{name}`: {expected}"),
+                    "not a list of strings",
+                );
+                (Vec::new(), None)
+            }
+        },
+        toml::Value::Table(t) => {
+            if let Some(k) = t
+                .keys()
+                .find(|k| !matches!(k.as_str(), "values" | "file" | "weights"))
+            {
+                cx.err(
+                    span.clone(),
+                    format!("pool `{name}`: unknown key `{k}`; {expected}"),
+                    "unknown key",
+                );
+            }
+            let values = match (t.get("values"), t.get("file")) {
+                (Some(v), None) => strings(v).unwrap_or_else(|| {
+                    cx.err(
+                        span.clone(),
+                        format!("pool `{name}`: `values` must be a list of strings"),
+                        "here",
+                    );
+                    Vec::new()
+                }),
+                (None, Some(toml::Value::String(f))) => {
+                    read_pool_file(cx, spec_dir, name, f, span.clone(), sources)
+                }
+                _ => {
+                    cx.err(
+                        span.clone(),
+                        format!("pool `{name}`: {expected}"),
+                        "expected exactly one of `values` or `file`",
+                    );
+                    Vec::new()
+                }
+            };
+            let weights = t.get("weights").map(|w| {
+                let ws: Option<Vec<i64>> = w
+                    .as_array()
+                    .and_then(|a| a.iter().map(toml::Value::as_integer).collect());
+                let ws = ws.unwrap_or_default();
+                if ws.len() != values.len() && !values.is_empty() {
+                    cx.err(
+                        span.clone(),
+                        format!(
+                            "pool `{name}`: expected {} integer weights (one per value), found {}",
+                            values.len(),
+                            ws.len()
+                        ),
+                        "wrong weights",
+                    );
+                } else if ws.iter().any(|&x| x < 0) || ws.iter().all(|&x| x == 0) {
+                    cx.err(
+                        span.clone(),
+                        format!("pool `{name}`: weights must be integers >= 0, at least one > 0"),
+                        "bad weights",
+                    );
+                }
+                ws.into_iter()
+                    .map(|x| x.max(0) as u64)
+                    .collect::<Vec<u64>>()
+            });
+            (values, weights)
+        }
+        _ => {
+            cx.err(span, format!("pool `{name}`: {expected}"), "wrong type");
+            (Vec::new(), None)
+        }
+    }
+}
