@@ -50,6 +50,9 @@ pub struct Pool {
     pub values: Vec<String>,
     /// Integer weights, one per value; `None` means uniform.
     pub weights: Option<Vec<u64>>,
+    /// Marked `wide = true`: values meant to vary widely (names, outlets, organisations), so
+    /// that any single value in many documents is a sign of mode collapse.
+    pub wide: bool,
 }
 
 #[derive(Debug, Clone)]

@@ -180,6 +180,8 @@ pub(super) fn validate(
             );
         }
         let pool_span = pool.span();
+        let before = cx.diags.len();
+        let wide = matches!(pool.get_ref(), toml::Value::Table(t) if t.get("wide").and_then(toml::Value::as_bool) == Some(true));
         let (values, weights) = decode_pool(
             &mut cx,
             name.get_ref(),
@@ -188,7 +190,7 @@ pub(super) fn validate(
             &spec_dir,
             sources,
         );
-        if values.is_empty() {
+        if values.is_empty() && cx.diags.len() == before {
             cx.err(
                 pool_span,
                 format!(
@@ -385,7 +387,10 @@ pub(super) fn validate(
                         ),
                         Some(i) => idx.push(i),
                         None => {
-                            let known: Vec<&str> = facts.iter().map(|f| f.id.as_str()).collect();
+                            let mut known: Vec<&str> =
+                                facts.iter().map(|f| f.id.as_str()).collect();
+                            known.sort_unstable();
+                            known.dedup();
                             cx.diags.error_with_notes(
                                 cx.file,
                                 fid.span(),
@@ -583,7 +588,7 @@ fn decode_pool(
     spec_dir: &Path,
     sources: &mut Vec<SourceFile>,
 ) -> (Vec<String>, Option<Vec<u64>>) {
-    let expected = "expected a list of strings, or a table with `values` (a list of strings) or `file` (a path), and optional integer `weights`";
+    let expected = "expected a list of strings, or a table with `values` (a list of strings) or `file` (a path), optional integer `weights` and `wide = true`";
     let strings = |v: &toml::Value| -> Option<Vec<String>> {
         v.as_array()?
             .iter()
@@ -605,7 +610,7 @@ fn decode_pool(
         toml::Value::Table(t) => {
             if let Some(k) = t
                 .keys()
-                .find(|k| !matches!(k.as_str(), "values" | "file" | "weights"))
+                .find(|k| !matches!(k.as_str(), "values" | "file" | "weights" | "wide"))
             {
                 cx.err(
                     span.clone(),
