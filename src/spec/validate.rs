@@ -206,6 +206,7 @@ pub(super) fn validate(
                 name: name.into_inner(),
                 values,
                 weights,
+                wide,
             },
         );
     }
