@@ -11,6 +11,7 @@ pub mod cli;
 pub mod diag;
 pub mod error;
 pub mod generate;
+pub mod input;
 pub mod manifest;
 pub mod pipeline;
 pub mod plan;
