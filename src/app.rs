@@ -85,6 +85,10 @@ fn progress_bar(total: u64, quiet: bool) -> ProgressBar {
     pb
 }
 
+fn warn(msg: &str) {
+    eprintln!("warning: {msg}");
+}
+
 fn command_line() -> Vec<String> {
     std::env::args().collect()
 }
@@ -129,6 +133,7 @@ fn run_write(
         progress: &progress,
         cancel: cancel_flag(),
         command_line: command_line(),
+        warn: &warn,
     };
     let start = Instant::now();
     let m = write_corpus(req, out, &opts).map_err(interrupted)?;
@@ -165,6 +170,7 @@ fn check_cmd(spec: &Path, c: &ChoiceArgs) -> Result<u8> {
         String::new(),
     )?;
     let (_, report) = check(req.spec.clone(), req.seed)?;
+    report.warnings.iter().for_each(|w| warn(w));
     let s = &req.spec;
     println!(
         "ok: {} — {} facts, {} pools, {} doc types, {} templates, {} conditions; trial-rendered {} template(s) and {} fact variant(s)",
@@ -252,6 +258,7 @@ fn verify_cmd(dir: &Path, regenerate: bool, t: Option<usize>) -> Result<u8> {
         progress: &no_progress,
         cancel: cancel_flag(),
         command_line: vec![],
+        warn: &warn,
     };
     let rep = verify(dir, regenerate, &opts)?.into_result()?;
     println!(

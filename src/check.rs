@@ -11,11 +11,16 @@ use crate::spec::Spec;
 use regex::Regex;
 use std::sync::Arc;
 
+/// Trial renders per template and fact set.
+const TRIALS: u64 = 8;
+
 /// What a passing check looked at.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckReport {
     pub templates_rendered: usize,
     pub variants_rendered: usize,
+    /// Things that work but may not be what the author meant.
+    pub warnings: Vec<String>,
 }
 
 /// Compiles and trial-renders everything in `spec`; returns the renderer for further use.
@@ -100,21 +105,32 @@ pub fn check(spec: Arc<Spec>, seed: u64) -> Result<(Renderer, CheckReport)> {
 
     // Trial renders: one document per template of every doc type, and every fact variant.
     let cond = &spec.conditions[0];
-    let n = (spec.facts_per_doc.1 as usize).min(cond.facts.len());
+    let n = (spec.facts_per_doc.1 as usize).min(cond.slots.len());
     let some_facts: Vec<FactChoice> = cond
-        .facts
-        .iter()
+        .facts()
         .take(n)
         .enumerate()
-        .map(|(slot, &fact)| FactChoice {
+        .map(|(slot, fact)| FactChoice {
             fact,
             variant: 0,
             slot,
         })
         .collect();
+    // Documents may carry no fact at all when facts_per_doc.min is 0 or a derived condition
+    // drops facts: templates must render those too.
+    let may_be_empty = spec.facts_per_doc.0 == 0
+        || spec
+            .conditions
+            .iter()
+            .any(|c| c.slots.iter().any(Option::is_none));
+    let mut fact_sets = vec![some_facts];
+    if may_be_empty {
+        fact_sets.push(Vec::new());
+    }
     let mut report = CheckReport {
         templates_rendered: 0,
         variants_rendered: 0,
+        warnings: replacement_warnings(&spec),
     };
     let report_error = |diags: &mut Diagnostics, e: minijinja::Error| {
         let name = e.name().unwrap_or("");
@@ -149,19 +165,29 @@ pub fn check(spec: Arc<Spec>, seed: u64) -> Result<(Renderer, CheckReport)> {
             );
         }
     };
+    // Several indices per template, so that more of its random branches are taken.
     for (d, dt) in spec.doc_types.iter().enumerate() {
         for t in 0..dt.templates.len() {
-            let plan = DocPlan {
-                condition: 0,
-                index: 0,
-                doc_type: d,
-                template: t,
-                facts: some_facts.clone(),
-                date: spec.anchor_date,
-            };
-            match renderer.render(&plan) {
-                Ok(_) => report.templates_rendered += 1,
-                Err(e) => report_error(&mut diags, e),
+            let mut failed = false;
+            'trials: for facts in &fact_sets {
+                for index in 0..TRIALS {
+                    let plan = DocPlan {
+                        condition: 0,
+                        index,
+                        doc_type: d,
+                        template: t,
+                        facts: facts.clone(),
+                        date: spec.anchor_date,
+                    };
+                    if let Err(e) = renderer.render(&plan) {
+                        report_error(&mut diags, e);
+                        failed = true;
+                        break 'trials;
+                    }
+                }
+            }
+            if !failed {
+                report.templates_rendered += 1;
             }
         }
     }
@@ -204,4 +230,41 @@ fn pools_note(spec: &Spec) -> Vec<String> {
         "the spec's pools are: {}",
         spec.pools.keys().cloned().collect::<Vec<_>>().join(", ")
     )]
+}
+
+/// A replacement fact is used at its base fact's position with the base's variant index; when
+/// the variant counts differ, the index is taken modulo the counterpart's count, so some
+/// counterpart variants are used more often (or never). Say so.
+fn replacement_warnings(spec: &Spec) -> Vec<String> {
+    let mut out = Vec::new();
+    for c in &spec.conditions {
+        for &(from, to) in &c.replace {
+            let (a, b) = (&spec.facts[from], &spec.facts[to]);
+            if a.variants.len() != b.variants.len() {
+                let what = if b.variants.len() < a.variants.len() {
+                    format!(
+                        "variant i of `{}` becomes variant i mod {} of `{}`, so some counterpart variants are used more often",
+                        a.id,
+                        b.variants.len(),
+                        b.id
+                    )
+                } else {
+                    format!(
+                        "only variants 0..{} of `{}` will be used",
+                        a.variants.len(),
+                        b.id
+                    )
+                };
+                out.push(format!(
+                    "condition `{}`: replacement `{}` has {} variants but `{}` has {}; {what}",
+                    c.id,
+                    b.id,
+                    b.variants.len(),
+                    a.id,
+                    a.variants.len()
+                ));
+            }
+        }
+    }
+    out
 }

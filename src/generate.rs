@@ -110,7 +110,7 @@ impl Request {
 
     /// Checks the spec (trial renders included) and returns the job to run.
     pub fn job(&self) -> Result<Job> {
-        let (renderer, _) = check(self.spec.clone(), self.seed)?;
+        let (renderer, report) = check(self.spec.clone(), self.seed)?;
         Ok(Job {
             renderer: Arc::new(renderer),
             seed: self.seed,
@@ -120,6 +120,7 @@ impl Request {
             format: self.format,
             compression: self.compression,
             doctag: self.doctag.clone(),
+            warnings: report.warnings,
         })
     }
 }
@@ -153,12 +154,15 @@ pub struct RunOptions<'a> {
     pub progress: &'a (dyn Fn(u64) + Sync),
     pub cancel: &'a AtomicBool,
     pub command_line: Vec<String>,
+    /// Receives warnings (from `check`) before the run starts.
+    pub warn: &'a dyn Fn(&str),
 }
 
 /// Writes the corpus of `req` to `out` (which must not exist or be an empty folder).
 pub fn write_corpus(req: &Request, out: &Path, opts: &RunOptions) -> Result<Manifest> {
     sink::check_out(out)?;
     let job = req.job()?;
+    job.warnings.iter().for_each(|w| (opts.warn)(w));
     let tmp = sink::temp_dir_for(out)?;
     let result = (|| {
         let sources = copy_sources(&req.spec, &tmp)?;
@@ -258,9 +262,8 @@ fn build_manifest(
                 shards: c.shards.into_iter().map(entry).collect(),
                 provenance: c.provenance.into_iter().map(entry).collect(),
                 facts: spec.conditions[c.condition]
-                    .facts
-                    .iter()
-                    .map(|&f| (spec.facts[f].id.clone(), c.fact_counts[f]))
+                    .facts()
+                    .map(|f| (spec.facts[f].id.clone(), c.fact_counts[f]))
                     .collect(),
                 doc_types: spec
                     .doc_types

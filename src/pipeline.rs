@@ -32,6 +32,8 @@ pub struct Job {
     pub format: Format,
     pub compression: Compression,
     pub doctag: String,
+    /// Warnings from checking the spec (shown to the user, never written to the corpus).
+    pub warnings: Vec<String>,
 }
 
 /// What was produced for one condition.

@@ -30,35 +30,50 @@ pub struct FactChoice {
     pub slot: usize,
 }
 
-/// The RNG family of a condition: the id its random streams are keyed by.
+/// The RNG family of a condition: the id its random streams are keyed by — its root
+/// condition's id, so that derived conditions share every random choice with their base.
 pub fn family(spec: &Spec, condition: usize) -> &str {
-    &spec.conditions[condition].id
+    &spec.conditions[spec.conditions[condition].root].id
 }
 
-/// Plans document `index` of `condition`.
+/// Plans document `index` of `condition`: the root condition's plan, with the condition's
+/// replaced facts swapped in at the same slots (same variant index, modulo the counterpart's
+/// variant count) and its dropped facts left out.
 pub fn plan_doc(spec: &Spec, seed: u64, condition: usize, index: u64) -> DocPlan {
     let cond = &spec.conditions[condition];
+    let root = &spec.conditions[cond.root];
     let mut rng = doc_rng(seed, family(spec, condition), "plan", index);
     let weights: Vec<u64> = spec.doc_types.iter().map(|d| d.weight).collect();
     let doc_type = rng.weighted(&weights);
     let template = rng.below(spec.doc_types[doc_type].templates.len() as u64) as usize;
-    let n = cond.facts.len() as i64;
+    let n = root.slots.len() as i64;
     let (lo, hi) = (
         i64::from(spec.facts_per_doc.0).min(n),
         i64::from(spec.facts_per_doc.1).min(n),
     );
     let k = rng.between(lo, hi.max(lo)) as usize;
-    let slots = rng.distinct(cond.facts.len(), k);
-    let facts = slots
+    let slots = rng.distinct(root.slots.len(), k);
+    let root_choices: Vec<FactChoice> = slots
         .into_iter()
         .map(|slot| {
-            let fact = cond.facts[slot];
+            let fact = root.slots[slot].expect("root conditions have every slot");
             let variant = rng.below(spec.facts[fact].variants.len() as u64) as usize;
             FactChoice {
                 fact,
                 variant,
                 slot,
             }
+        })
+        .collect();
+    let facts = root_choices
+        .into_iter()
+        .filter_map(|c| {
+            let fact = cond.slots[c.slot]?;
+            Some(FactChoice {
+                fact,
+                variant: c.variant % spec.facts[fact].variants.len(),
+                slot: c.slot,
+            })
         })
         .collect();
     let offset = rng.between(spec.doc_dates.0, spec.doc_dates.1);

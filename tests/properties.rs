@@ -30,6 +30,7 @@ fn content(seed: u64, docs: u64, shards: u32, threads: usize) -> (String, Vec<St
         progress: &|_| {},
         cancel: &cancel,
         command_line: vec![],
+        warn: &|_| {},
     };
     let out = replay(&req, &opts).unwrap();
     let shards = out

@@ -5,6 +5,7 @@
 //! *all* problems at once with `file:line:col`. It never renders anything: templates are only
 //! read here and compiled in `render`.
 
+mod conditions;
 mod raw;
 mod validate;
 
@@ -89,12 +90,31 @@ pub struct DocType {
     pub weight: u64,
 }
 
+/// A condition: which facts its documents may carry. A derived condition (`like`) shares
+/// its root's random streams and fact slots, so its document i is the root's document i with
+/// some facts replaced or dropped.
 #[derive(Debug, Clone)]
 pub struct Condition {
     pub id: String,
     pub description: String,
-    /// Indices into `Spec::facts`.
-    pub facts: Vec<usize>,
+    /// Slot s of the root condition's fact list carries fact `slots[s]` (an index into
+    /// `Spec::facts`) here, or nothing when dropped. For a root condition every slot is `Some`.
+    pub slots: Vec<Option<usize>>,
+    /// The root condition (index into `Spec::conditions`) whose random streams are used.
+    pub root: usize,
+    /// The direct base of a derived condition.
+    pub like: Option<usize>,
+    /// Replacements made by this condition itself: (fact in base, counterpart), as indices.
+    pub replace: Vec<(usize, usize)>,
+    /// Facts dropped by this condition itself, as indices.
+    pub drop: Vec<usize>,
+}
+
+impl Condition {
+    /// The facts this condition carries, in slot order.
+    pub fn facts(&self) -> impl Iterator<Item = usize> + '_ {
+        self.slots.iter().filter_map(|s| *s)
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -100,4 +100,11 @@ pub struct RawCondition {
     pub description: String,
     #[serde(default)]
     pub facts: Option<Spanned<Vec<Spanned<String>>>>,
+    /// Derive from another condition: same documents, with `replace` and `drop` applied.
+    #[serde(default)]
+    pub like: Option<Spanned<String>>,
+    #[serde(default)]
+    pub replace: Option<Spanned<BTreeMap<Spanned<String>, Spanned<String>>>>,
+    #[serde(default)]
+    pub drop: Option<Spanned<Vec<Spanned<String>>>>,
 }

@@ -19,17 +19,22 @@ fn valid_ident(s: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-struct Ctx<'a> {
-    diags: &'a mut Diagnostics,
-    file: FileId,
+pub(super) struct Ctx<'a> {
+    pub(super) diags: &'a mut Diagnostics,
+    pub(super) file: FileId,
 }
 
 impl Ctx<'_> {
-    fn err(&mut self, span: Range<usize>, msg: impl Into<String>, label: impl Into<String>) {
+    pub(super) fn err(
+        &mut self,
+        span: Range<usize>,
+        msg: impl Into<String>,
+        label: impl Into<String>,
+    ) {
         self.diags.error(self.file, span, msg, label);
     }
 
-    fn check_id(&mut self, what: &str, id: &Spanned<String>) {
+    pub(super) fn check_id(&mut self, what: &str, id: &Spanned<String>) {
         if !valid_id(id.get_ref()) {
             self.diags.error_with_notes(
                 self.file,
@@ -44,7 +49,11 @@ impl Ctx<'_> {
         }
     }
 
-    fn unique<'s>(&mut self, what: &str, ids: impl Iterator<Item = &'s Spanned<String>>) {
+    pub(super) fn unique<'s>(
+        &mut self,
+        what: &str,
+        ids: impl Iterator<Item = &'s Spanned<String>>,
+    ) {
         let mut seen: BTreeMap<&str, Range<usize>> = BTreeMap::new();
         for id in ids {
             if seen.insert(id.get_ref(), id.span()).is_some() {
@@ -358,79 +367,7 @@ pub(super) fn validate(
     }
 
     // [[conditions]]
-    if raw.conditions.is_empty() {
-        cx.err(
-            0..0,
-            "the spec has no [[conditions]]: expected at least one",
-            "add a [[conditions]] table",
-        );
-    }
-    cx.unique("condition", raw.conditions.iter().map(|c| &c.get_ref().id));
-    let mut conditions = Vec::new();
-    for c in raw.conditions {
-        let span = c.span();
-        let c = c.into_inner();
-        cx.check_id("condition", &c.id);
-        let mut idx = Vec::new();
-        match c.facts {
-            Some(list) => {
-                let list_span = list.span();
-                for fid in list.into_inner() {
-                    match facts.iter().position(|f: &Fact| &f.id == fid.get_ref()) {
-                        Some(i) if idx.contains(&i) => cx.err(
-                            fid.span(),
-                            format!(
-                                "fact `{}` is listed twice in condition `{}`",
-                                fid.get_ref(),
-                                c.id.get_ref()
-                            ),
-                            "listed again",
-                        ),
-                        Some(i) => idx.push(i),
-                        None => {
-                            let mut known: Vec<&str> =
-                                facts.iter().map(|f| f.id.as_str()).collect();
-                            known.sort_unstable();
-                            known.dedup();
-                            cx.diags.error_with_notes(
-                                cx.file,
-                                fid.span(),
-                                format!(
-                                    "unknown fact id `{}` in condition `{}`",
-                                    fid.get_ref(),
-                                    c.id.get_ref()
-                                ),
-                                "expected the id of a [[facts]] entry",
-                                vec![format!("known facts: {}", known.join(", "))],
-                            );
-                        }
-                    }
-                }
-                if (idx.len() as i64) < facts_per_doc.0 && !facts.is_empty() {
-                    cx.err(
-                        list_span,
-                        format!(
-                            "condition `{}` has {} facts but facts_per_doc.min is {}",
-                            c.id.get_ref(),
-                            idx.len(),
-                            facts_per_doc.0
-                        ),
-                        "too few facts",
-                    );
-                }
-            }
-            None => cx.err(
-                span,
-                format!("condition `{}`: expected a `facts` list", c.id.get_ref()),
-                "no facts",
-            ),
-        }
-        conditions.push(Condition {
-            id: c.id.into_inner(),
-            description: c.description,
-            facts: idx,
-        });
-    }
+    let conditions = super::conditions::resolve(&mut cx, raw.conditions, &facts, facts_per_doc.0);
 
     if !cx.diags.is_empty() {
         return None;
