@@ -34,6 +34,21 @@ pub fn run(cli: Cli) -> Result<u8> {
             regenerate,
             threads,
         } => verify_cmd(&dir, regenerate, threads),
+        Command::Pairs {
+            a,
+            b,
+            condition_a,
+            condition_b,
+            n,
+            threads: t,
+        } => pairs(
+            &a,
+            b.as_deref(),
+            condition_a.as_deref(),
+            condition_b.as_deref(),
+            n,
+            t,
+        ),
         Command::Regenerate {
             dir,
             out,
@@ -298,6 +313,65 @@ fn regenerate(dir: &Path, out: &Path, t: Option<usize>, quiet: bool) -> Result<u
             "identical to {}: every shard has the same sha256",
             dir.display()
         );
+    }
+    Ok(0)
+}
+
+fn pairs(
+    a: &Path,
+    b: Option<&Path>,
+    ca: Option<&str>,
+    cb: Option<&str>,
+    n: usize,
+    t: Option<usize>,
+) -> Result<u8> {
+    let (sa, sb) = crate::pairs::open_sides(a, b, ca, cb)?;
+    let mut shown = 0;
+    let mut errors: Vec<String> = Vec::new();
+    let mut error_count = 0usize;
+    let mut stdout = std::io::stdout().lock();
+    let summary = crate::pairs::compare(&sa, &sb, threads(t), |r| {
+        if r.changed > 0 && shown < n {
+            shown += 1;
+            let _ = writeln!(
+                stdout,
+                "=== {} vs {} | changed facts: {} | {:.1}% of words changed ===\n{}\n",
+                doc_id(&sa.condition, r.index),
+                doc_id(&sb.condition, r.index),
+                if r.changed_facts.is_empty() {
+                    "none".to_string()
+                } else {
+                    r.changed_facts.join(", ")
+                },
+                100.0 * r.share(),
+                r.diff
+            );
+        }
+        error_count += r.errors.len();
+        if errors.len() < 20 {
+            errors.extend(r.errors.iter().take(20 - errors.len()).cloned());
+        }
+    })?;
+    println!(
+        "compared {} document pairs ({} vs {}): {} identical; share of words changed: mean {:.2}%, max {:.2}% ({}); pairs with differences outside the changed facts: {}",
+        summary.compared,
+        sa.condition,
+        sb.condition,
+        summary.identical,
+        100.0 * summary.mean_share,
+        100.0 * summary.max_share,
+        doc_id(&sb.condition, summary.max_index),
+        summary.with_errors
+    );
+    if summary.with_errors > 0 {
+        let mut msg = format!(
+            "{} pair(s) differ outside the replaced or dropped facts ({error_count} difference(s)); first ones:\n",
+            summary.with_errors
+        );
+        for e in &errors {
+            msg.push_str(&format!("  - {e}\n"));
+        }
+        return Err(Error::CheckFailed(msg.trim_end().to_string()));
     }
     Ok(0)
 }

@@ -67,6 +67,33 @@ pub enum Command {
         #[arg(long, value_name = "T")]
         threads: Option<usize>,
     },
+    /// Compare matched documents of two conditions, word by word.
+    ///
+    /// Document i of A is compared with document i of B. Every changed word must lie inside
+    /// the text of a fact that differs between them (replaced or dropped); anything else is
+    /// reported as an error (exit 1). Prints the first N differing pairs as an inline word diff
+    /// ([-removed-] {+added+}) and a summary of the share of words changed.
+    ///
+    /// Examples: factpress pairs out/base out/control
+    ///           factpress pairs out/all --condition-a helpful-only --condition-b control-target
+    Pairs {
+        /// A corpus folder.
+        a: PathBuf,
+        /// A second corpus folder (default: A again, with two conditions named).
+        b: Option<PathBuf>,
+        /// The condition of A (default: A's only condition).
+        #[arg(long, value_name = "ID")]
+        condition_a: Option<String>,
+        /// The condition of B (default: B's only condition).
+        #[arg(long, value_name = "ID")]
+        condition_b: Option<String>,
+        /// How many differing pairs to print.
+        #[arg(short = 'n', long = "n", default_value_t = 5)]
+        n: usize,
+        /// Threads (default: all cores).
+        #[arg(long, value_name = "T")]
+        threads: Option<usize>,
+    },
     /// Rebuild a corpus from its manifest and DIR/source/ alone, into a new folder.
     Regenerate {
         /// A corpus folder written by `factpress generate`.

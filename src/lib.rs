@@ -13,6 +13,7 @@ pub mod error;
 pub mod generate;
 pub mod input;
 pub mod manifest;
+pub mod pairs;
 pub mod pipeline;
 pub mod plan;
 pub mod record;

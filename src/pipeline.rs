@@ -8,7 +8,7 @@
 
 use crate::error::{Error, Result};
 use crate::plan::plan_doc;
-use crate::record::{Format, encode};
+use crate::record::{Encoding, Format, encode};
 use crate::render::{Renderer, describe};
 use crate::sink::{Compression, ShardWriter, Written};
 use rayon::prelude::*;
@@ -121,11 +121,14 @@ impl Job {
                 index: i,
                 message: describe(spec, &e),
             })?;
+            let enc = Encoding {
+                format: self.format,
+                doctag: &self.doctag,
+                seed: self.seed,
+            };
             encode(
                 spec,
-                self.seed,
-                self.format,
-                &self.doctag,
+                enc,
                 &plan,
                 &doc,
                 &mut out.records,

@@ -76,17 +76,28 @@ struct Message<'a> {
     content: &'a str,
 }
 
+/// How records are written: the format, its doc tag, and the seed recorded in metadata.
+#[derive(Debug, Clone, Copy)]
+pub struct Encoding<'a> {
+    pub format: Format,
+    pub doctag: &'a str,
+    pub seed: u64,
+}
+
 /// Appends the record line (and, for sidecar formats, the provenance line) of one document.
 pub fn encode(
     spec: &Spec,
-    seed: u64,
-    format: Format,
-    doctag: &str,
+    enc: Encoding,
     plan: &DocPlan,
     doc: &Rendered,
     record: &mut Vec<u8>,
     provenance: &mut Vec<u8>,
 ) {
+    let Encoding {
+        format,
+        doctag,
+        seed,
+    } = enc;
     let cond = &spec.conditions[plan.condition];
     let id = doc_id(&cond.id, plan.index);
     let metadata = Metadata {

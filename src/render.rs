@@ -21,6 +21,8 @@ const RNG_KEY: &str = "__factpress_rng";
 #[derive(Debug, Clone)]
 pub struct Rendered {
     pub text: String,
+    /// The rendered text of each chosen fact, in plan order.
+    pub facts: Vec<String>,
     /// Template name (path relative to the templates folder).
     pub template: String,
 }
@@ -134,6 +136,7 @@ impl Renderer {
             condition: &cond.id,
         }));
         let mut facts = Vec::with_capacity(plan.facts.len());
+        let mut fact_texts = Vec::with_capacity(plan.facts.len());
         for c in &plan.facts {
             let fact = &spec.facts[c.fact];
             let rng = doc_rng(self.seed, fam, &format!("fact/{}", c.slot), plan.index);
@@ -142,10 +145,12 @@ impl Renderer {
                 .env
                 .get_template(&variant_name(&fact.id, c.variant))?
                 .render(ctx)?;
+            let text = normalize(&text);
             facts.push(Value::from(Serde(FactCtx {
                 id: &fact.id,
-                text: normalize(&text),
+                text: text.clone(),
             })));
+            fact_texts.push(text);
         }
         let template = &dt.templates[plan.template];
         let rng = doc_rng(self.seed, fam, "render", plan.index);
@@ -153,6 +158,7 @@ impl Renderer {
         let text = self.env.get_template(template)?.render(ctx)?;
         Ok(Rendered {
             text: normalize(&text),
+            facts: fact_texts,
             template: template.clone(),
         })
     }

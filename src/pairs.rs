@@ -1,0 +1,419 @@
+//! `factpress pairs`: compares document i of two matched conditions (two corpus folders, or
+//! one folder with two conditions). Each document pair is diffed word by word; every changed
+//! word must lie inside the text of a fact that differs between the two (replaced or dropped).
+//! Anything else is an error. Read-only: re-renders the fact texts from each corpus's own
+//! `source/`, never writes.
+
+use crate::check::check;
+use crate::error::{Error, Result};
+use crate::generate::Request;
+use crate::input;
+use crate::manifest::Manifest;
+use crate::plan::plan_doc;
+use crate::record::Format;
+use crate::render::{Renderer, describe, doc_id};
+use rayon::prelude::*;
+use similar::{Algorithm, DiffTag, capture_diff_slices};
+use std::io::BufRead;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+/// One side of a comparison: a corpus folder and one of its conditions.
+pub struct Side {
+    pub dir: PathBuf,
+    pub manifest: Manifest,
+    pub condition: String,
+    renderer: Renderer,
+    req: Request,
+    cond_index: usize,
+}
+
+impl Side {
+    pub fn open(dir: &Path, manifest: Manifest, condition: String) -> Result<Side> {
+        if !manifest.conditions.iter().any(|c| c.id == condition) {
+            let known: Vec<&str> = manifest.conditions.iter().map(|c| c.id.as_str()).collect();
+            return Err(Error::Usage(format!(
+                "{}: no condition `{condition}` (it has: {})",
+                dir.display(),
+                known.join(", ")
+            )));
+        }
+        let req = Request::from_manifest(dir, &manifest)?;
+        let cond_index = req
+            .spec
+            .conditions
+            .iter()
+            .position(|c| c.id == condition)
+            .expect("manifest conditions come from the spec");
+        let (renderer, _) = check(req.spec.clone(), req.seed)?;
+        Ok(Side {
+            dir: dir.to_path_buf(),
+            manifest,
+            condition,
+            renderer,
+            req,
+            cond_index,
+        })
+    }
+
+    fn family(&self) -> &str {
+        crate::plan::family(&self.req.spec, self.cond_index)
+    }
+
+    /// Streams this condition's records, in index order, as document texts.
+    fn texts(&self) -> Result<impl Iterator<Item = Result<String>> + '_> {
+        let entry = self
+            .manifest
+            .conditions
+            .iter()
+            .find(|c| c.id == self.condition)
+            .expect("checked in open");
+        let field = if self.manifest.output.format == Format::OaiDoctag {
+            "messages.1.content"
+        } else {
+            "text"
+        };
+        let mut readers = Vec::new();
+        for s in &entry.shards {
+            readers.push((
+                self.dir.join(&s.path),
+                input::open(&self.dir.join(&s.path))?,
+            ));
+        }
+        Ok(readers.into_iter().flat_map(move |(path, r)| {
+            r.lines().enumerate().map(move |(n, line)| {
+                let line = line.map_err(Error::io("cannot read", &path))?;
+                let v: serde_json::Value =
+                    serde_json::from_str(&line).map_err(|e| Error::Corrupt {
+                        path: path.clone(),
+                        message: format!("line {}: {e}", n + 1),
+                    })?;
+                input::text_field(&v, field)
+                    .map(str::to_string)
+                    .map_err(|m| Error::Corrupt {
+                        path: path.clone(),
+                        message: format!("line {}: {m}", n + 1),
+                    })
+            })
+        }))
+    }
+}
+
+/// The comparison of one document pair.
+#[derive(Debug, Clone)]
+pub struct PairResult {
+    pub index: u64,
+    pub words_a: usize,
+    pub words_b: usize,
+    /// Words deleted from A plus words inserted in B.
+    pub changed: usize,
+    /// Inline word diff: `[-removed-]{+added+}`.
+    pub diff: String,
+    /// What differs outside the changed facts (empty when the pair is matched).
+    pub errors: Vec<String>,
+    /// The facts that differ, as `a -> b` (or `a -> (dropped)`).
+    pub changed_facts: Vec<String>,
+}
+
+impl PairResult {
+    /// Share of words changed: (deleted + inserted) / (words in A + words in B).
+    pub fn share(&self) -> f64 {
+        let total = self.words_a + self.words_b;
+        if total == 0 {
+            0.0
+        } else {
+            self.changed as f64 / total as f64
+        }
+    }
+}
+
+/// Summary over all pairs.
+#[derive(Debug, Clone)]
+pub struct Summary {
+    pub compared: u64,
+    pub identical: u64,
+    pub mean_share: f64,
+    pub max_share: f64,
+    pub max_index: u64,
+    pub with_errors: u64,
+}
+
+/// Compares every document pair; calls `each` in index order (for printing).
+pub fn compare(
+    a: &Side,
+    b: &Side,
+    threads: usize,
+    mut each: impl FnMut(&PairResult),
+) -> Result<Summary> {
+    if a.req.seed != b.req.seed || a.family() != b.family() {
+        eprintln!(
+            "warning: `{}` (seed {}, family `{}`) and `{}` (seed {}, family `{}`) do not share random streams; they are not matched corpora and most documents will differ",
+            a.condition,
+            a.req.seed,
+            a.family(),
+            b.condition,
+            b.req.seed,
+            b.family()
+        );
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.max(1))
+        .build()
+        .map_err(|e| Error::Usage(e.to_string()))?;
+    let n = a.req.docs.min(b.req.docs);
+    let mut ta = a.texts()?;
+    let mut tb = b.texts()?;
+    let mut sum = Summary {
+        compared: 0,
+        identical: 0,
+        mean_share: 0.0,
+        max_share: 0.0,
+        max_index: 0,
+        with_errors: 0,
+    };
+    let mut total_share = 0.0;
+    let mut index = 0u64;
+    while index < n {
+        let mut batch = Vec::new();
+        while batch.len() < 512 && index < n {
+            let (x, y) = match (ta.next(), tb.next()) {
+                (Some(x), Some(y)) => (x?, y?),
+                _ => {
+                    return Err(Error::CheckFailed(format!(
+                        "a corpus has fewer records than its manifest says (at index {index})"
+                    )));
+                }
+            };
+            batch.push((index, x, y));
+            index += 1;
+        }
+        let results: Vec<Result<PairResult>> = pool.install(|| {
+            batch
+                .par_iter()
+                .map(|(i, x, y)| compare_one(a, b, *i, x, y))
+                .collect()
+        });
+        for r in results {
+            let r = r?;
+            sum.compared += 1;
+            if r.changed == 0 {
+                sum.identical += 1;
+            }
+            if !r.errors.is_empty() {
+                sum.with_errors += 1;
+            }
+            let share = r.share();
+            total_share += share;
+            if share > sum.max_share {
+                sum.max_share = share;
+                sum.max_index = r.index;
+            }
+            each(&r);
+        }
+    }
+    sum.mean_share = if sum.compared == 0 {
+        0.0
+    } else {
+        total_share / sum.compared as f64
+    };
+    Ok(sum)
+}
+
+fn render(side: &Side, index: u64) -> Result<(crate::plan::DocPlan, crate::render::Rendered)> {
+    let spec = &side.req.spec;
+    let plan = plan_doc(spec, side.req.seed, side.cond_index, index);
+    let doc = side.renderer.render(&plan).map_err(|e| Error::Render {
+        condition: side.condition.clone(),
+        index,
+        message: describe(spec, &e),
+    })?;
+    Ok((plan, doc))
+}
+
+fn compare_one(a: &Side, b: &Side, index: u64, text_a: &str, text_b: &str) -> Result<PairResult> {
+    let (plan_a, doc_a) = render(a, index)?;
+    let (plan_b, doc_b) = render(b, index)?;
+    let mut errors = Vec::new();
+    for (side, doc, text) in [(a, &doc_a, text_a), (b, &doc_b, text_b)] {
+        if doc.text != text {
+            errors.push(format!("{}: the record is not what its source renders (corpus modified or not reproducible)", doc_id(&side.condition, index)));
+        }
+    }
+    // Fact texts by slot, on each side.
+    let by_slot = |plan: &crate::plan::DocPlan,
+                   doc: &crate::render::Rendered,
+                   spec: &crate::spec::Spec|
+     -> Vec<(usize, String, String)> {
+        plan.facts
+            .iter()
+            .zip(&doc.facts)
+            .map(|(c, t)| (c.slot, spec.facts[c.fact].id.clone(), t.clone()))
+            .collect()
+    };
+    let fa = by_slot(&plan_a, &doc_a, &a.req.spec);
+    let fb = by_slot(&plan_b, &doc_b, &b.req.spec);
+    let mut allowed_a = Vec::new();
+    let mut allowed_b = Vec::new();
+    let mut changed_facts = Vec::new();
+    for (slot, id, fact_a) in &fa {
+        match fb.iter().find(|(s, ..)| s == slot) {
+            Some((_, id_b, fact_b)) if id_b == id && fact_b == fact_a => {}
+            Some((_, id_b, fact_b)) => {
+                changed_facts.push(format!("{id} -> {id_b}"));
+                allowed_a.extend(find(text_a, fact_a));
+                allowed_b.extend(find(text_b, fact_b));
+            }
+            None => {
+                changed_facts.push(format!("{id} -> (dropped)"));
+                allowed_a.extend(find(text_a, fact_a));
+            }
+        }
+    }
+    for (slot, id, fact_b) in &fb {
+        if !fa.iter().any(|(s, ..)| s == slot) {
+            changed_facts.push(format!("(absent) -> {id}"));
+            allowed_b.extend(find(text_b, fact_b));
+        }
+    }
+    let wa = words(text_a);
+    let wb = words(text_b);
+    let sa: Vec<&str> = wa.iter().map(|r| &text_a[r.clone()]).collect();
+    let sb: Vec<&str> = wb.iter().map(|r| &text_b[r.clone()]).collect();
+    let ops = capture_diff_slices(Algorithm::Myers, &sa, &sb);
+    let mut changed = 0;
+    let mut diff = String::new();
+    for op in &ops {
+        let (tag, ra, rb) = op.as_tag_tuple();
+        match tag {
+            DiffTag::Equal => push_words(&mut diff, &sa[ra]),
+            _ => {
+                changed += ra.len() + rb.len();
+                if !ra.is_empty() {
+                    diff.push_str("[-");
+                    push_words(&mut diff, &sa[ra.clone()]);
+                    diff.push_str("-] ");
+                }
+                if !rb.is_empty() {
+                    diff.push_str("{+");
+                    push_words(&mut diff, &sb[rb.clone()]);
+                    diff.push_str("+} ");
+                }
+                let outside_a: Vec<&str> = ra
+                    .clone()
+                    .filter(|&w| !inside(&wa[w], &allowed_a))
+                    .map(|w| sa[w])
+                    .collect();
+                let outside_b: Vec<&str> = rb
+                    .clone()
+                    .filter(|&w| !inside(&wb[w], &allowed_b))
+                    .map(|w| sb[w])
+                    .collect();
+                if !outside_a.is_empty() || !outside_b.is_empty() {
+                    errors.push(format!(
+                        "{} / {}: text differs outside the changed facts: [-{}-] {{+{}+}}",
+                        doc_id(&a.condition, index),
+                        doc_id(&b.condition, index),
+                        outside_a.join(" "),
+                        outside_b.join(" ")
+                    ));
+                }
+            }
+        }
+    }
+    Ok(PairResult {
+        index,
+        words_a: wa.len(),
+        words_b: wb.len(),
+        changed,
+        diff: diff.trim_end().to_string(),
+        errors,
+        changed_facts,
+    })
+}
+
+/// Byte range of the first occurrence of `needle` in `hay`.
+fn find(hay: &str, needle: &str) -> Option<Range<usize>> {
+    if needle.is_empty() {
+        return None;
+    }
+    hay.find(needle).map(|i| i..i + needle.len())
+}
+
+/// Byte ranges of the whitespace-separated words of `text`.
+fn words(text: &str) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    let mut start = None;
+    for (i, ch) in text.char_indices() {
+        match (ch.is_whitespace(), start) {
+            (true, Some(s)) => {
+                out.push(s..i);
+                start = None;
+            }
+            (false, None) => start = Some(i),
+            _ => {}
+        }
+    }
+    if let Some(s) = start {
+        out.push(s..text.len());
+    }
+    out
+}
+
+fn inside(word: &Range<usize>, allowed: &[Range<usize>]) -> bool {
+    allowed
+        .iter()
+        .any(|r| r.start <= word.start && word.end <= r.end)
+}
+
+fn push_words(out: &mut String, words: &[&str]) {
+    for w in words {
+        out.push_str(w);
+        out.push(' ');
+    }
+}
+
+/// Opens the two sides named on the command line: `pairs A B` (each folder's only condition
+/// unless named), or `pairs A --condition-a X --condition-b Y` (one folder, two conditions).
+pub fn open_sides(
+    a: &Path,
+    b: Option<&Path>,
+    cond_a: Option<&str>,
+    cond_b: Option<&str>,
+) -> Result<(Side, Side)> {
+    let ma = Manifest::read(a)?;
+    let b_dir = b.unwrap_or(a);
+    let mb = if b.is_some() {
+        Manifest::read(b_dir)?
+    } else {
+        ma.clone()
+    };
+    let only = |m: &Manifest, dir: &Path, which: &str| -> Result<String> {
+        match m.conditions.as_slice() {
+            [c] => Ok(c.id.clone()),
+            cs => Err(Error::Usage(format!(
+                "{} has {} conditions ({}); name one with --condition-{which}",
+                dir.display(),
+                cs.len(),
+                cs.iter()
+                    .map(|c| c.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))),
+        }
+    };
+    let ca = match cond_a {
+        Some(c) => c.to_string(),
+        None => only(&ma, a, "a")?,
+    };
+    let cb = match cond_b {
+        Some(c) => c.to_string(),
+        None if b.is_some() => only(&mb, b_dir, "b")?,
+        None => {
+            return Err(Error::Usage(
+                "with one corpus folder, name both conditions: --condition-a X --condition-b Y"
+                    .into(),
+            ));
+        }
+    };
+    Ok((Side::open(a, ma, ca)?, Side::open(b_dir, mb, cb)?))
+}
