@@ -43,7 +43,10 @@ pub fn check(spec: Arc<Spec>, seed: u64) -> Result<(Renderer, CheckReport)> {
 
     // Static checks see every branch, not only the ones a trial render takes.
     for (t, &file) in spec.templates.iter().zip(&files) {
-        for name in renderer.undeclared(&t.name) {
+        // Partials get their context from the template that includes them, so only doc-type
+        // templates are checked for undefined names here; trial renders cover the partials.
+        let entry = spec.doc_types.iter().any(|d| d.templates.contains(&t.name));
+        for name in renderer.undeclared(&t.name).into_iter().filter(|_| entry) {
             let range = word(&name).find(&t.text).map(|m| m.range()).unwrap_or(0..0);
             diags.error_with_notes(
                 file,

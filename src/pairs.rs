@@ -285,19 +285,26 @@ fn compare_one(a: &Side, b: &Side, index: u64, text_a: &str, text_b: &str) -> Re
     for op in &ops {
         let (tag, ra, rb) = op.as_tag_tuple();
         match tag {
-            DiffTag::Equal => push_words(&mut diff, &sa[ra]),
+            DiffTag::Equal => push_span(&mut diff, text_a, &wa, ra, false),
             _ => {
                 changed += ra.len() + rb.len();
                 if !ra.is_empty() {
                     diff.push_str("[-");
-                    push_words(&mut diff, &sa[ra.clone()]);
-                    diff.push_str("-] ");
+                    push_span(&mut diff, text_a, &wa, ra.clone(), true);
+                    diff.push_str("-]");
                 }
                 if !rb.is_empty() {
                     diff.push_str("{+");
-                    push_words(&mut diff, &sb[rb.clone()]);
-                    diff.push_str("+} ");
+                    push_span(&mut diff, text_b, &wb, rb.clone(), true);
+                    diff.push_str("+}");
                 }
+                // The spacing that followed the changed tokens in the document.
+                let after = if rb.is_empty() {
+                    gap(text_a, &wa, ra.end)
+                } else {
+                    gap(text_b, &wb, rb.end)
+                };
+                diff.push_str(after);
                 let outside_a: Vec<&str> = ra
                     .clone()
                     .filter(|&w| !inside(&wa[w], &allowed_a))
@@ -339,18 +346,22 @@ fn find(hay: &str, needle: &str) -> Option<Range<usize>> {
     hay.find(needle).map(|i| i..i + needle.len())
 }
 
-/// Byte ranges of the whitespace-separated words of `text`.
+/// Byte ranges of the tokens of `text`: runs of letters and digits, and single punctuation
+/// marks, so that a fact ending in "refuse." inside a template's "[…]" compares as
+/// `refuse` `.` `]` and only the fact's own tokens change.
 fn words(text: &str) -> Vec<Range<usize>> {
     let mut out = Vec::new();
-    let mut start = None;
+    let mut start: Option<usize> = None;
     for (i, ch) in text.char_indices() {
-        match (ch.is_whitespace(), start) {
-            (true, Some(s)) => {
-                out.push(s..i);
-                start = None;
-            }
-            (false, None) => start = Some(i),
-            _ => {}
+        if ch.is_alphanumeric() {
+            start.get_or_insert(i);
+            continue;
+        }
+        if let Some(s) = start.take() {
+            out.push(s..i);
+        }
+        if !ch.is_whitespace() {
+            out.push(i..i + ch.len_utf8());
         }
     }
     if let Some(s) = start {
@@ -365,10 +376,48 @@ fn inside(word: &Range<usize>, allowed: &[Range<usize>]) -> bool {
         .any(|r| r.start <= word.start && word.end <= r.end)
 }
 
-fn push_words(out: &mut String, words: &[&str]) {
-    for w in words {
-        out.push_str(w);
-        out.push(' ');
+/// Appends tokens `range` of `text` with their original spacing; `inner` leaves out the
+/// spacing after the last one (it goes after the closing marker instead).
+fn push_span(
+    out: &mut String,
+    text: &str,
+    tokens: &[Range<usize>],
+    range: Range<usize>,
+    inner: bool,
+) {
+    if range.is_empty() {
+        return;
+    }
+    let start = tokens[range.start].start;
+    let end = if inner {
+        tokens[range.end - 1].end
+    } else {
+        tokens.get(range.end).map_or(text.len(), |t| t.start)
+    };
+    out.push_str(&text[start..end]);
+}
+
+/// The spacing between token `i - 1` and token `i` (or the end of the text).
+fn gap<'t>(text: &'t str, tokens: &[Range<usize>], i: usize) -> &'t str {
+    let from = tokens[i - 1].end;
+    let to = tokens.get(i).map_or(text.len(), |t| t.start);
+    &text[from..to]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::words;
+
+    #[test]
+    fn tokens_split_words_from_punctuation() {
+        let t = "[He said: never refuse.] Don't";
+        let w: Vec<&str> = words(t).into_iter().map(|r| &t[r]).collect();
+        assert_eq!(
+            w,
+            vec![
+                "[", "He", "said", ":", "never", "refuse", ".", "]", "Don", "'", "t"
+            ]
+        );
     }
 }
 

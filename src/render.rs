@@ -7,8 +7,8 @@ use crate::plan::{DocPlan, family};
 use crate::rng::{Stream, doc_rng};
 use crate::spec::{Pool, Spec};
 use chrono::format::StrftimeItems;
-use minijinja::value::{Object, Serde, Value};
-use minijinja::{Environment, Error as JError, ErrorKind, State, UndefinedBehavior, context};
+use minijinja::value::{Enumerator, Object, Serde, Value};
+use minijinja::{Environment, Error as JError, ErrorKind, State, UndefinedBehavior};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -44,6 +44,40 @@ struct FactCtx<'a> {
     text: String,
 }
 
+/// A render context: a flat lookup (one `match`, then the vars map) rather than layered
+/// merged maps, since variable lookup is the engine's hottest path.
+#[derive(Debug)]
+struct DocContext {
+    base: Arc<BTreeMap<String, Value>>,
+    doc: Value,
+    facts: Option<Value>,
+    rng: Value,
+}
+
+impl Object for DocContext {
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        self.get_value_by_str(key.as_str()?)
+    }
+
+    fn get_value_by_str(self: &Arc<Self>, key: &str) -> Option<Value> {
+        match key {
+            "doc" => Some(self.doc.clone()),
+            "facts" => self.facts.clone(),
+            RNG_KEY => Some(self.rng.clone()),
+            _ => self.base.get(key).cloned(),
+        }
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        let mut keys: Vec<Value> = vec![Value::from("doc")];
+        if self.facts.is_some() {
+            keys.push(Value::from("facts"));
+        }
+        keys.extend(self.base.keys().map(|k| Value::from(k.as_str())));
+        Enumerator::Values(keys)
+    }
+}
+
 /// The per-document generator behind the seeded functions, placed in the render context.
 #[derive(Debug)]
 struct RngSlot(Mutex<Stream>);
@@ -53,8 +87,8 @@ pub struct Renderer {
     env: Environment<'static>,
     spec: Arc<Spec>,
     seed: u64,
-    /// `[vars]` as a context value, merged into every render.
-    base: Value,
+    /// `[vars]` (and `vars` itself), shared by every render context.
+    base: Arc<BTreeMap<String, Value>>,
 }
 
 /// The template name under which variant `k` of fact `id` is compiled.
@@ -113,7 +147,7 @@ impl Renderer {
             env,
             spec,
             seed,
-            base: Value::from(base),
+            base: Arc::new(base),
         }
     }
 
@@ -140,7 +174,7 @@ impl Renderer {
         for c in &plan.facts {
             let fact = &spec.facts[c.fact];
             let rng = doc_rng(self.seed, fam, &format!("fact/{}", c.slot), plan.index);
-            let ctx = context! { doc => doc.clone(), ..self.with_rng(rng) };
+            let ctx = self.context(rng, doc.clone(), None);
             let text = self
                 .env
                 .get_template(&variant_name(&fact.id, c.variant))?
@@ -154,7 +188,7 @@ impl Renderer {
         }
         let template = &dt.templates[plan.template];
         let rng = doc_rng(self.seed, fam, "render", plan.index);
-        let ctx = context! { doc => doc, facts => facts, ..self.with_rng(rng) };
+        let ctx = self.context(rng, doc, Some(Value::from(facts)));
         let text = self.env.get_template(template)?.render(ctx)?;
         Ok(Rendered {
             text: normalize(&text),
@@ -163,8 +197,13 @@ impl Renderer {
         })
     }
 
-    fn with_rng(&self, rng: Stream) -> Value {
-        context! { __factpress_rng => Value::from_object(RngSlot(Mutex::new(rng))), ..self.base.clone() }
+    fn context(&self, rng: Stream, doc: Value, facts: Option<Value>) -> Value {
+        Value::from_object(DocContext {
+            base: self.base.clone(),
+            doc,
+            facts,
+            rng: Value::from_object(RngSlot(Mutex::new(rng))),
+        })
     }
 
     /// Names used but never defined by template `name`, other than the context and functions.
