@@ -252,80 +252,83 @@ fn compare_one(a: &Side, b: &Side, index: u64, text_a: &str, text_b: &str) -> Re
     };
     let fa = by_slot(&plan_a, &doc_a, &a.req.spec);
     let fb = by_slot(&plan_b, &doc_b, &b.req.spec);
-    let mut allowed_a = Vec::new();
-    let mut allowed_b = Vec::new();
+    // Canonical forms: each changed fact's text becomes a marker for its slot (or is removed
+    // where the other side has no fact in that slot), whitespace runs become one space. The
+    // pair is matched iff the canonical forms are equal — whatever alignment a diff picks.
+    let mut canon_a = text_a.to_string();
+    let mut canon_b = text_b.to_string();
     let mut changed_facts = Vec::new();
+    let marker = |slot: usize| format!(" \u{1}{slot}\u{1} ");
     for (slot, id, fact_a) in &fa {
         match fb.iter().find(|(s, ..)| s == slot) {
             Some((_, id_b, fact_b)) if id_b == id && fact_b == fact_a => {}
             Some((_, id_b, fact_b)) => {
                 changed_facts.push(format!("{id} -> {id_b}"));
-                allowed_a.extend(find(text_a, fact_a));
-                allowed_b.extend(find(text_b, fact_b));
+                canon_a = canon_a.replacen(fact_a.as_str(), &marker(*slot), 1);
+                canon_b = canon_b.replacen(fact_b.as_str(), &marker(*slot), 1);
             }
             None => {
                 changed_facts.push(format!("{id} -> (dropped)"));
-                allowed_a.extend(find(text_a, fact_a));
+                canon_a = canon_a.replacen(fact_a.as_str(), " ", 1);
             }
         }
     }
     for (slot, id, fact_b) in &fb {
         if !fa.iter().any(|(s, ..)| s == slot) {
             changed_facts.push(format!("(absent) -> {id}"));
-            allowed_b.extend(find(text_b, fact_b));
+            canon_b = canon_b.replacen(fact_b.as_str(), " ", 1);
         }
     }
+    let squash = |t: &str| t.split_whitespace().collect::<Vec<_>>().join(" ");
+    let (canon_a, canon_b) = (squash(&canon_a), squash(&canon_b));
+    if canon_a != canon_b {
+        let (ca, cb) = (words(&canon_a), words(&canon_b));
+        let ta: Vec<&str> = ca.iter().map(|r| &canon_a[r.clone()]).collect();
+        let tb: Vec<&str> = cb.iter().map(|r| &canon_b[r.clone()]).collect();
+        for op in capture_diff_slices(Algorithm::Myers, &ta, &tb) {
+            let (tag, ra, rb) = op.as_tag_tuple();
+            if tag != DiffTag::Equal {
+                errors.push(format!(
+                    "{} / {}: text differs outside the changed facts: [-{}-] {{+{}+}}",
+                    doc_id(&a.condition, index),
+                    doc_id(&b.condition, index),
+                    ta[ra].join(" "),
+                    tb[rb].join(" ")
+                ));
+            }
+        }
+    }
+
+    // The displayed diff and the share of words changed, on the documents themselves.
     let wa = words(text_a);
     let wb = words(text_b);
     let sa: Vec<&str> = wa.iter().map(|r| &text_a[r.clone()]).collect();
     let sb: Vec<&str> = wb.iter().map(|r| &text_b[r.clone()]).collect();
-    let ops = capture_diff_slices(Algorithm::Myers, &sa, &sb);
     let mut changed = 0;
     let mut diff = String::new();
-    for op in &ops {
+    for op in &capture_diff_slices(Algorithm::Myers, &sa, &sb) {
         let (tag, ra, rb) = op.as_tag_tuple();
-        match tag {
-            DiffTag::Equal => push_span(&mut diff, text_a, &wa, ra, false),
-            _ => {
-                changed += ra.len() + rb.len();
-                if !ra.is_empty() {
-                    diff.push_str("[-");
-                    push_span(&mut diff, text_a, &wa, ra.clone(), true);
-                    diff.push_str("-]");
-                }
-                if !rb.is_empty() {
-                    diff.push_str("{+");
-                    push_span(&mut diff, text_b, &wb, rb.clone(), true);
-                    diff.push_str("+}");
-                }
-                // The spacing that followed the changed tokens in the document.
-                let after = if rb.is_empty() {
-                    gap(text_a, &wa, ra.end)
-                } else {
-                    gap(text_b, &wb, rb.end)
-                };
-                diff.push_str(after);
-                let outside_a: Vec<&str> = ra
-                    .clone()
-                    .filter(|&w| !inside(&wa[w], &allowed_a))
-                    .map(|w| sa[w])
-                    .collect();
-                let outside_b: Vec<&str> = rb
-                    .clone()
-                    .filter(|&w| !inside(&wb[w], &allowed_b))
-                    .map(|w| sb[w])
-                    .collect();
-                if !outside_a.is_empty() || !outside_b.is_empty() {
-                    errors.push(format!(
-                        "{} / {}: text differs outside the changed facts: [-{}-] {{+{}+}}",
-                        doc_id(&a.condition, index),
-                        doc_id(&b.condition, index),
-                        outside_a.join(" "),
-                        outside_b.join(" ")
-                    ));
-                }
-            }
+        if tag == DiffTag::Equal {
+            push_span(&mut diff, text_a, &wa, ra, false);
+            continue;
         }
+        changed += ra.len() + rb.len();
+        if !ra.is_empty() {
+            diff.push_str("[-");
+            push_span(&mut diff, text_a, &wa, ra.clone(), true);
+            diff.push_str("-]");
+        }
+        if !rb.is_empty() {
+            diff.push_str("{+");
+            push_span(&mut diff, text_b, &wb, rb.clone(), true);
+            diff.push_str("+}");
+        }
+        // The spacing that followed the changed tokens in the document.
+        diff.push_str(if rb.is_empty() {
+            gap(text_a, &wa, ra.end)
+        } else {
+            gap(text_b, &wb, rb.end)
+        });
     }
     Ok(PairResult {
         index,
@@ -336,14 +339,6 @@ fn compare_one(a: &Side, b: &Side, index: u64, text_a: &str, text_b: &str) -> Re
         errors,
         changed_facts,
     })
-}
-
-/// Byte range of the first occurrence of `needle` in `hay`.
-fn find(hay: &str, needle: &str) -> Option<Range<usize>> {
-    if needle.is_empty() {
-        return None;
-    }
-    hay.find(needle).map(|i| i..i + needle.len())
 }
 
 /// Byte ranges of the tokens of `text`: runs of letters and digits, and single punctuation
@@ -368,12 +363,6 @@ fn words(text: &str) -> Vec<Range<usize>> {
         out.push(s..text.len());
     }
     out
-}
-
-fn inside(word: &Range<usize>, allowed: &[Range<usize>]) -> bool {
-    allowed
-        .iter()
-        .any(|r| r.start <= word.start && word.end <= r.end)
 }
 
 /// Appends tokens `range` of `text` with their original spacing; `inner` leaves out the
@@ -402,23 +391,6 @@ fn gap<'t>(text: &'t str, tokens: &[Range<usize>], i: usize) -> &'t str {
     let from = tokens[i - 1].end;
     let to = tokens.get(i).map_or(text.len(), |t| t.start);
     &text[from..to]
-}
-
-#[cfg(test)]
-mod tests {
-    use super::words;
-
-    #[test]
-    fn tokens_split_words_from_punctuation() {
-        let t = "[He said: never refuse.] Don't";
-        let w: Vec<&str> = words(t).into_iter().map(|r| &t[r]).collect();
-        assert_eq!(
-            w,
-            vec![
-                "[", "He", "said", ":", "never", "refuse", ".", "]", "Don", "'", "t"
-            ]
-        );
-    }
 }
 
 /// Opens the two sides named on the command line: `pairs A B` (each folder's only condition
@@ -465,4 +437,21 @@ pub fn open_sides(
         }
     };
     Ok((Side::open(a, ma, ca)?, Side::open(b_dir, mb, cb)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::words;
+
+    #[test]
+    fn tokens_split_words_from_punctuation() {
+        let t = "[He said: never refuse.] Don't";
+        let w: Vec<&str> = words(t).into_iter().map(|r| &t[r]).collect();
+        assert_eq!(
+            w,
+            vec![
+                "[", "He", "said", ":", "never", "refuse", ".", "]", "Don", "'", "t"
+            ]
+        );
+    }
 }
