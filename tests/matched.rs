@@ -218,7 +218,7 @@ fn pairs_flags_differences_outside_the_changed_facts() {
         "{err}"
     );
     assert!(
-        err.contains("[-(helpful-only)-] {+(tiers-reversed)+}"),
+        err.contains("[-helpful-] {+tiers+}") && err.contains("[-only-] {+reversed+}"),
         "{err}"
     );
 }
