@@ -156,6 +156,7 @@ pub fn run(opts: &Options) -> Result<Outcome> {
             .enumerate()
             .map(|(i, f)| (f.id.as_str(), i))
             .collect(),
+        keys: ScanConfig::keys_for(&text_field, opts.id_field.as_deref(), intended),
     };
     if let Some(dir) = &opts.attributes {
         prepare_attributes(dir, &inputs)?;
@@ -198,6 +199,7 @@ pub fn run(opts: &Options) -> Result<Outcome> {
                 attr = Some((batch.source, f));
             }
             let want_attrs = attr.is_some();
+            let want_report = report.is_some();
             let scanned: Vec<_> = pool.install(|| {
                 use rayon::prelude::*;
                 batch
@@ -207,10 +209,10 @@ pub fn run(opts: &Options) -> Result<Outcome> {
                     .map(|((line, text), prov)| {
                         let fallback = || format!("{file}:{line}");
                         let found = scan_line(&cfg, text, prov.as_deref(), fallback);
-                        let entry = match &found {
+                        let entry = want_report.then(|| match &found {
                             Ok(d) => report::doc_entry(d, file, *line, &rules, against.as_ref()),
                             Err(m) => report::malformed_entry(file, *line, m),
-                        };
+                        });
                         let row = want_attrs.then(|| match &found {
                             Ok(d) => attributes::row(Some(d), &d.id, &rules, against.as_ref()),
                             Err(_) => attributes::row(None, &fallback(), &rules, against.as_ref()),
@@ -233,7 +235,7 @@ pub fn run(opts: &Options) -> Result<Outcome> {
                         }
                     }
                 }
-                if let Some(r) = &mut report {
+                if let (Some(r), Some(entry)) = (&mut report, entry) {
                     r.entry(&entry)?;
                 }
                 if let (Some(row), Some((_, f))) = (row, &mut attr) {

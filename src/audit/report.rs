@@ -3,7 +3,7 @@
 //! caller decides where the text goes.
 
 use super::overlap::{Against, Run};
-use super::rules::Rules;
+use super::rules::{Rules, Span};
 use super::scan::DocFindings;
 use serde::Serialize;
 use serde_json::json;
@@ -262,13 +262,53 @@ fn fact_statuses(d: &DocFindings) -> Vec<(usize, &'static str)> {
     out
 }
 
-fn run_json(r: &Run, against: &Against) -> serde_json::Value {
-    json!({
-        "words": r.words,
-        "span": [r.span.0, r.span.1],
-        "against": against.texts[r.against].name,
-        "against_span": [r.against_span.0, r.against_span.1],
-    })
+#[derive(Serialize)]
+struct DocEntry<'a> {
+    id: &'a str,
+    file: &'a str,
+    line: u64,
+    facts: Vec<FactEntry<'a>>,
+    forbidden: Vec<ForbiddenEntry<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    overlap: Option<OverlapEntry<'a>>,
+}
+
+#[derive(Serialize)]
+struct FactEntry<'a> {
+    fact: &'a str,
+    status: &'static str,
+    spans: &'a [Span],
+}
+
+#[derive(Serialize)]
+struct ForbiddenEntry<'a> {
+    class: &'a str,
+    pattern: usize,
+    span: Span,
+    text: &'a str,
+}
+
+#[derive(Serialize)]
+struct OverlapEntry<'a> {
+    longest: Option<RunEntry<'a>>,
+    runs: Vec<RunEntry<'a>>,
+}
+
+#[derive(Serialize)]
+struct RunEntry<'a> {
+    words: usize,
+    span: Span,
+    against: &'a str,
+    against_span: Span,
+}
+
+fn run_entry<'a>(r: &Run, against: &'a Against) -> RunEntry<'a> {
+    RunEntry {
+        words: r.words,
+        span: r.span,
+        against: &against.texts[r.against].name,
+        against_span: r.against_span,
+    }
 }
 
 /// The report entry of one document (one line of JSON, no newline).
@@ -279,45 +319,42 @@ pub fn doc_entry(
     rules: &Rules,
     against: Option<&Against>,
 ) -> String {
-    let facts: Vec<_> = fact_statuses(d)
+    let facts = fact_statuses(d)
         .into_iter()
-        .map(|(f, status)| {
-            let spans: Vec<[usize; 2]> = d
+        .map(|(f, status)| FactEntry {
+            fact: &rules.facts[f].id,
+            status,
+            spans: d
                 .present
                 .iter()
                 .find(|(p, _)| *p == f)
-                .map(|(_, s)| s.iter().map(|&(a, b)| [a, b]).collect())
-                .unwrap_or_default();
-            json!({"fact": rules.facts[f].id, "status": status, "spans": spans})
+                .map_or(&[][..], |(_, s)| s.as_slice()),
         })
         .collect();
-    let forbidden: Vec<_> = d
+    let forbidden = d
         .forbidden
         .iter()
         .zip(&d.forbidden_text)
-        .map(|(h, text)| {
-            json!({
-                "class": rules.forbidden[h.class].id,
-                "pattern": h.pattern,
-                "span": [h.span.0, h.span.1],
-                "text": text,
-            })
+        .map(|(h, text)| ForbiddenEntry {
+            class: &rules.forbidden[h.class].id,
+            pattern: h.pattern,
+            span: h.span,
+            text,
         })
         .collect();
-    let mut v = json!({
-        "id": d.id,
-        "file": file,
-        "line": line,
-        "facts": facts,
-        "forbidden": forbidden,
+    let overlap = against.map(|a| OverlapEntry {
+        longest: d.overlap.longest.as_ref().map(|r| run_entry(r, a)),
+        runs: d.overlap.over.iter().map(|r| run_entry(r, a)).collect(),
     });
-    if let Some(a) = against {
-        v["overlap"] = json!({
-            "longest": d.overlap.longest.as_ref().map(|r| run_json(r, a)),
-            "runs": d.overlap.over.iter().map(|r| run_json(r, a)).collect::<Vec<_>>(),
-        });
-    }
-    v.to_string()
+    serde_json::to_string(&DocEntry {
+        id: &d.id,
+        file,
+        line,
+        facts,
+        forbidden,
+        overlap,
+    })
+    .expect("report entries serialise")
 }
 
 /// The report entry of a line that was skipped.

@@ -20,6 +20,88 @@ pub struct ScanConfig<'a> {
     pub intended: bool,
     /// Fact id -> index into `rules.facts`.
     pub fact_index: HashMap<&'a str, usize>,
+    /// The top-level keys of a record that are read (see [`ScanConfig::keys_for`]).
+    pub keys: Vec<String>,
+}
+
+impl ScanConfig<'_> {
+    /// The top-level record keys the audit reads: the first part of the text and id paths,
+    /// `id`, and `metadata` when intended facts are read from the record.
+    pub fn keys_for(text_field: &str, id_field: Option<&str>, intended: bool) -> Vec<String> {
+        let first = |p: &str| p.split('.').next().unwrap_or(p).to_string();
+        let mut keys = vec![first(text_field), first(id_field.unwrap_or("id"))];
+        if intended {
+            keys.push("metadata".into());
+        }
+        keys.dedup();
+        keys
+    }
+}
+
+/// A record with only the top-level keys the audit reads parsed into values; the rest are
+/// skipped without being built (most of the cost of a record is its metadata).
+struct Projected<'k> {
+    keys: &'k [String],
+    values: Vec<Option<Value>>,
+}
+
+impl<'k> Projected<'k> {
+    fn parse(line: &str, keys: &'k [String]) -> serde_json::Result<Projected<'k>> {
+        use serde::de::DeserializeSeed;
+        let mut de = serde_json::Deserializer::from_str(line);
+        let values = Seed(keys).deserialize(&mut de)?;
+        de.end()?;
+        Ok(Projected { keys, values })
+    }
+
+    /// The value at a dotted path, as `input::field` would find it in the whole record.
+    fn get(&self, path: &str) -> Option<&Value> {
+        let (head, rest) = match path.split_once('.') {
+            Some((h, r)) => (h, Some(r)),
+            None => (path, None),
+        };
+        let i = self.keys.iter().position(|k| k == head)?;
+        let v = self.values[i].as_ref()?;
+        match rest {
+            Some(r) => input::field(v, r),
+            None => Some(v),
+        }
+    }
+}
+
+/// `{head: value}` nested along `path`, so `input::text_field` can describe `value`.
+fn wrap(path: &str, value: &Value) -> Value {
+    path.rsplit('.').fold(value.clone(), |v, k| {
+        Value::Object([(k.to_string(), v)].into_iter().collect())
+    })
+}
+
+struct Seed<'k>(&'k [String]);
+
+impl<'de> serde::de::DeserializeSeed<'de> for Seed<'_> {
+    type Value = Vec<Option<Value>>;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Seed<'_> {
+    type Value = Vec<Option<Value>>;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON object")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut out = vec![None; self.0.len()];
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            match self.0.iter().position(|k| *k == key) {
+                Some(i) => out[i] = Some(map.next_value()?),
+                None => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(out)
+    }
 }
 
 /// The findings of one document, spans in characters.
@@ -51,21 +133,39 @@ pub fn scan_line(
     if line.trim().is_empty() {
         return Err("empty line".into());
     }
-    let record: Value = serde_json::from_str(line).map_err(|e| format!("not JSON: {e}"))?;
+    let record = Projected::parse(line, &cfg.keys).map_err(|e| {
+        if e.is_data() {
+            format!("not a JSON object: {e}")
+        } else {
+            format!("not JSON: {e}")
+        }
+    })?;
     let prov: Option<Value> = provenance
         .map(|p| serde_json::from_str(p).map_err(|e| format!("provenance row is not JSON: {e}")))
         .transpose()?;
-    let text = input::text_field(&record, cfg.text_field)?;
+    let text = match record.get(cfg.text_field) {
+        Some(Value::String(s)) => s.as_str(),
+        // Let `text_field` word the problem.
+        Some(other) => {
+            return Err(
+                input::text_field(&wrap(cfg.text_field, other), cfg.text_field).unwrap_err(),
+            );
+        }
+        None => return Err(format!("no field `{}`", cfg.text_field)),
+    };
     let id = match cfg.id_field {
-        Some(path) => id_string(input::field(&record, path))
+        Some(path) => id_string(record.get(path))
             .ok_or_else(|| format!("no string or number at id field `{path}`"))?,
         None => id_string(prov.as_ref().and_then(|p| p.get("id")))
             .or_else(|| id_string(record.get("id")))
             .unwrap_or_else(fallback_id),
     };
     let intended = if cfg.intended {
-        let meta = prov.as_ref().unwrap_or(&record);
-        let facts = input::field(meta, "metadata.facts")
+        let facts = match &prov {
+            Some(p) => input::field(p, "metadata.facts"),
+            None => record.get("metadata.facts"),
+        };
+        let facts = facts
             .and_then(Value::as_array)
             .ok_or("no `metadata.facts` list (expected in a factpress corpus)")?;
         let mut ids: Vec<usize> = facts
