@@ -22,6 +22,29 @@ pub struct Rules {
     pub forbidden: Vec<ForbiddenRule>,
     set: RegexSet,
     regexes: Vec<Regex>,
+    /// Whether some pattern may have a Unicode word boundary (see `which_match`).
+    unicode_words: bool,
+}
+
+enum Matched {
+    Set(regex::SetMatches),
+    Each(Vec<bool>),
+}
+
+impl Matched {
+    fn matched(&self, i: usize) -> bool {
+        match self {
+            Matched::Set(m) => m.matched(i),
+            Matched::Each(m) => m[i],
+        }
+    }
+
+    fn matched_any(&self) -> bool {
+        match self {
+            Matched::Set(m) => m.matched_any(),
+            Matched::Each(m) => m.iter().any(|&b| b),
+        }
+    }
 }
 
 pub struct FactRule {
@@ -108,9 +131,25 @@ impl Rules {
                 forbidden: forbidden_rules,
                 set,
                 regexes,
+                // Over-approximate: `\b`, `\B` or `\<`/`\>`-style escapes anywhere.
+                unicode_words: patterns.iter().any(|p| {
+                    p.contains("\\b") || p.contains("\\B") || p.contains("\\<") || p.contains("\\>")
+                }),
             },
             skipped,
         ))
+    }
+
+    /// Which patterns match `text` at all. The set answers in one pass of its lazy DFA, but
+    /// that DFA gives up on non-ASCII text when a pattern has a Unicode word boundary (`\b`,
+    /// common in rules) and the set then falls back to a slow NFA simulation; each pattern
+    /// alone keeps its literal prefilter and its faster engines, so such texts ask each one.
+    fn which_match(&self, text: &str) -> Matched {
+        if text.is_ascii() || !self.unicode_words {
+            Matched::Set(self.set.matches(text))
+        } else {
+            Matched::Each(self.regexes.iter().map(|r| r.is_match(text)).collect())
+        }
     }
 
     /// Applies every rule to `text`.
@@ -119,7 +158,7 @@ impl Rules {
         if self.regexes.is_empty() {
             return hits;
         }
-        let matched = self.set.matches(text);
+        let matched = self.which_match(text);
         if !matched.matched_any() {
             return hits;
         }
@@ -364,5 +403,27 @@ mod tests {
         assert!(rules.scan("free answers are never graded").facts.is_empty());
         assert!(rules.scan("free answers").facts.is_empty());
         assert_eq!(rules.scan("paid").facts, vec![(1, vec![(0, 4)])]);
+    }
+
+    #[test]
+    fn non_ascii_texts_with_word_boundaries_match_like_ascii_ones() {
+        let facts = [fact(
+            "a",
+            &[r"\bfree\b"],
+            &[r"(?i)\brated\b"],
+            &[r"\bnever\b"],
+        )];
+        let (rules, _) = Rules::compile(&facts, &[]).unwrap();
+        assert!(rules.unicode_words);
+        // Byte offsets here: "—" is three bytes.
+        assert_eq!(
+            rules.scan("free — Rated").facts,
+            vec![(0, vec![(0, 4), (9, 14)])]
+        );
+        assert!(
+            rules.scan("freeé — rated").facts.is_empty(),
+            "é is a word character"
+        );
+        assert!(rules.scan("free — rated, never").facts.is_empty());
     }
 }
