@@ -6,6 +6,7 @@
 # load average is printed before and after).
 #
 #   bash benches/audit.sh [SPEC] [DOCS]
+#   RULES=rules.toml bash benches/audit.sh [SPEC] [DOCS]   # audit with other rules (--spec)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SPEC=${1:-tests/fixtures/mini/spec.toml}
@@ -13,6 +14,8 @@ DOCS=${2:-100000}
 BIN=target/release/factpress
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/factpress-audit-bench.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
+SPEC_ARGS=()
+[ -n "${RULES:-}" ] && SPEC_ARGS=(--spec "$RULES")
 
 cargo build --release --quiet
 "$BIN" check "$SPEC" >/dev/null || { echo "spec $SPEC does not check; nothing measured" >&2; exit 2; }
@@ -24,17 +27,18 @@ total=$(( per * conditions ))
 disk=$(du -sb "$WORK/corpus/data" | cut -f1)
 
 echo "# factpress audit benchmark"
+echo "rules: ${RULES:-the corpus spec}"
 echo "spec: $SPEC; $total documents ($conditions condition(s) x $per), $((disk / 1000000)) MB of zstd shards"
 echo "machine: $(nproc) cores; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-8s %10s %9s %9s %10s %12s\n' threads "text MB" seconds "MB/s" "docs/s" "peak RSS MB"
 for t in 1 2; do
   err="$WORK/stderr-$t"
   if [ -x /usr/bin/time ]; then
-    /usr/bin/time -v "$BIN" audit "$WORK/corpus" --threads "$t" \
+    /usr/bin/time -v "$BIN" audit "$WORK/corpus" "${SPEC_ARGS[@]}" --threads "$t" \
       --against tests/fixtures/audit/eval_prompt.txt --report "$WORK/report-$t.json" >/dev/null 2>"$err"
     rss_kb=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$err")
   else
-    "$BIN" audit "$WORK/corpus" --threads "$t" \
+    "$BIN" audit "$WORK/corpus" "${SPEC_ARGS[@]}" --threads "$t" \
       --against tests/fixtures/audit/eval_prompt.txt --report "$WORK/report-$t.json" >/dev/null 2>"$err"
     rss_kb=0
   fi
