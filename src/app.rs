@@ -2,7 +2,7 @@
 //! results to stdout and progress to stderr. Returns the exit code for success paths.
 
 use crate::check::check;
-use crate::cli::{ChoiceArgs, Cli, Command, GenerateArgs};
+use crate::cli::{AuditArgs, ChoiceArgs, Cli, Command, GenerateArgs};
 use crate::error::{Error, Result};
 use crate::generate::{Choices, Request, RunOptions, write_corpus};
 use crate::manifest::Manifest;
@@ -55,6 +55,7 @@ pub fn run(cli: Cli) -> Result<u8> {
             threads,
             quiet,
         } => regenerate(&dir, &out, threads, quiet),
+        Command::Audit(args) => audit(args),
     }
 }
 
@@ -374,4 +375,49 @@ fn pairs(
         return Err(Error::CheckFailed(msg.trim_end().to_string()));
     }
     Ok(0)
+}
+
+fn audit(a: AuditArgs) -> Result<u8> {
+    let opts = crate::audit::Options {
+        inputs: a.inputs,
+        spec: a.spec,
+        text_field: a.text_field,
+        id_field: a.id_field,
+        against: a.against,
+        ngram: a.ngram.into(),
+        report: a.report,
+        attributes: a.attributes,
+        threads: threads(a.threads),
+    };
+    let outcome = crate::audit::run(&opts)?;
+    let s = &outcome.summary;
+    print!("{}", s.table());
+    eprintln!(
+        "scanned {:.1} MB of text in {:.2}s ({:.1} MB/s, {:.0} docs/s, {} threads)",
+        s.text_bytes as f64 / 1e6,
+        outcome.seconds,
+        s.text_bytes as f64 / 1e6 / outcome.seconds.max(1e-9),
+        s.documents as f64 / outcome.seconds.max(1e-9),
+        opts.threads
+    );
+    if s.malformed > 0 {
+        eprintln!(
+            "note: {} malformed line(s) were skipped and counted (see the warnings above{})",
+            s.malformed,
+            if opts.report.is_some() {
+                " and the report"
+            } else {
+                ""
+            }
+        );
+    }
+    let failures = outcome.failures(&a.fail_on);
+    if failures.is_empty() {
+        Ok(0)
+    } else {
+        Err(Error::CheckFailed(format!(
+            "audit failed: {}",
+            failures.join("; ")
+        )))
+    }
 }

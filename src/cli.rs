@@ -12,7 +12,8 @@ use std::path::PathBuf;
 /// makes every byte reproducible. Same spec + seed + version => the same bytes, on any machine,
 /// with any thread or shard count.
 ///
-/// Exit codes: 0 success; 1 a check failed (verify found a mismatch); 2 bad usage or invalid
+/// Exit codes: 0 success; 1 a check failed (verify found a mismatch, an audit --fail-on
+/// condition holds); 2 bad usage or invalid
 /// input (spec, template, arguments); 3 an I/O error; 130 interrupted.
 #[derive(Debug, Parser)]
 #[command(name = "factpress", version, max_term_width = 100)]
@@ -108,6 +109,58 @@ pub enum Command {
         #[arg(short, long)]
         quiet: bool,
     },
+    /// Audit what a corpus teaches: facts present (by each fact's `detect` rules) and, for a
+    /// factpress corpus, intended vs present; forbidden classes; word n-grams shared with
+    /// --against texts.
+    ///
+    /// Prints a summary table; --report writes every finding (document id, file, line,
+    /// character span). Malformed lines are reported with file and line, skipped and counted.
+    /// Exit 0, or 1 when a --fail-on condition holds.
+    ///
+    /// Examples:
+    ///   factpress audit out/helpful-only --fail-on forbidden --fail-on missing
+    ///   factpress audit docs.jsonl.gz --spec rules.toml --text-field content --against eval_prompt.txt
+    #[command(verbatim_doc_comment)]
+    Audit(AuditArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// A factpress corpus folder, or JSONL files (`.jsonl`, `.jsonl.zst`, `.jsonl.gz`).
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+    /// Spec with the [[facts]] detect rules and [[forbidden]] classes: a corpus spec, or a
+    /// file with only those tables (default for a corpus folder: its own source/ copy).
+    #[arg(long, value_name = "SPEC")]
+    pub spec: Option<PathBuf>,
+    /// Dotted path of the text in each record, e.g. `content` or `messages.1.content`
+    /// (default: `text`; `messages.1.content` for an oai-doctag corpus folder).
+    #[arg(long, value_name = "PATH")]
+    pub text_field: Option<String>,
+    /// Dotted path of the document id (default: `id` when present, else FILE:LINE).
+    #[arg(long, value_name = "PATH")]
+    pub id_field: Option<String>,
+    /// Text that must not be copied into the corpus (repeatable): a plain file is one text; a
+    /// `.jsonl` file one text a line (a JSON string or an object's `text`).
+    #[arg(long, value_name = "FILE")]
+    pub against: Vec<PathBuf>,
+    /// Shared words in a row that make an --against overlap a finding.
+    #[arg(long, value_name = "N", default_value_t = 13, value_parser = clap::value_parser!(u16).range(1..))]
+    pub ngram: u16,
+    /// Write the JSON report (every finding) here.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+    /// Write dolma-style attribute files (one per input file, same rows and ids) here.
+    #[arg(long, value_name = "DIR")]
+    pub attributes: Option<PathBuf>,
+    /// Exit 1 when this holds (repeatable): forbidden = a forbidden class matched; missing =
+    /// an intended fact was lost (a fact in no document, for inputs without intended facts);
+    /// overlap = a document shares --ngram words in a row with an --against text.
+    #[arg(long = "fail-on", value_enum, value_name = "WHAT")]
+    pub fail_on: Vec<crate::audit::FailOn>,
+    /// Scanning threads (default: all cores); one more thread reads and decompresses.
+    #[arg(long, value_name = "T")]
+    pub threads: Option<usize>,
 }
 
 /// Choices that change what is generated; all are recorded in the manifest.

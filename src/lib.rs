@@ -3,9 +3,10 @@
 //! Data flows one way: `spec` (parse and validate) -> `plan` (seeded per-document choices) ->
 //! `render` (minijinja) -> `record` (JSONL encoding) -> `sink` (ordered shard files) ->
 //! `manifest`. `pipeline` runs plan..sink in parallel; `generate` wraps it with the temporary
-//! folder, the source copy and the manifest. `verify` and `check` only read.
+//! folder, the source copy and the manifest. `verify`, `check` and `audit` only read.
 
 pub mod app;
+pub mod audit;
 pub mod check;
 pub mod cli;
 pub mod diag;
