@@ -54,15 +54,28 @@ pub fn resolve(paths: &[PathBuf]) -> Result<Inputs> {
             }
             manifest = Some((p.clone(), m));
         } else if p.is_file() {
-            sources.push(Source { path: p.clone(), provenance: None, condition: None });
+            sources.push(Source {
+                path: p.clone(),
+                provenance: None,
+                condition: None,
+            });
         } else {
-            return Err(Error::Usage(format!("{}: no such file or folder", p.display())));
+            return Err(Error::Usage(format!(
+                "{}: no such file or folder",
+                p.display()
+            )));
         }
     }
     if paths.len() > 1 && manifest.is_some() {
-        return Err(Error::Usage("give one factpress corpus folder, or JSONL files, not both or several folders".into()));
+        return Err(Error::Usage(
+            "give one factpress corpus folder, or JSONL files, not both or several folders".into(),
+        ));
     }
-    Ok(Inputs { sources, manifest, default_text_field })
+    Ok(Inputs {
+        sources,
+        manifest,
+        default_text_field,
+    })
 }
 
 /// Opens a file for reading, decompressing by extension.
@@ -81,12 +94,22 @@ pub fn open(path: &Path) -> Result<Box<dyn BufRead + Send>> {
 
 /// Reads up to `max` lines into `out` as (1-based line number, text); returns false at the
 /// end of the file. Lines that are not UTF-8 are kept lossily (the parser will reject them).
-pub fn read_batch(reader: &mut dyn BufRead, next_line: &mut u64, max: usize, out: &mut Vec<(u64, String)>) -> Result<bool> {
+pub fn read_batch(
+    reader: &mut dyn BufRead,
+    next_line: &mut u64,
+    max: usize,
+    out: &mut Vec<(u64, String)>,
+) -> Result<bool> {
     out.clear();
     let mut buf = Vec::new();
     while out.len() < max {
         buf.clear();
-        let n = reader.read_until(b'\n', &mut buf).map_err(|e| Error::Corrupt { path: PathBuf::from("<input>"), message: e.to_string() })?;
+        let n = reader
+            .read_until(b'\n', &mut buf)
+            .map_err(|e| Error::Corrupt {
+                path: PathBuf::from("<input>"),
+                message: e.to_string(),
+            })?;
         if n == 0 {
             return Ok(false);
         }
@@ -113,7 +136,10 @@ pub fn field<'a>(value: &'a Value, path: &str) -> Option<&'a Value> {
 pub fn text_field<'a>(value: &'a Value, path: &str) -> std::result::Result<&'a str, String> {
     match field(value, path) {
         Some(Value::String(s)) => Ok(s),
-        Some(other) => Err(format!("field `{path}` is not a string (found {})", kind(other))),
+        Some(other) => Err(format!(
+            "field `{path}` is not a string (found {})",
+            kind(other)
+        )),
         None => Err(format!("no field `{path}`")),
     }
 }
@@ -135,10 +161,15 @@ mod tests {
 
     #[test]
     fn dotted_paths_index_objects_and_arrays() {
-        let v: Value = serde_json::json!({"text": "a", "messages": [{"content": "u"}, {"content": "d"}]});
+        let v: Value =
+            serde_json::json!({"text": "a", "messages": [{"content": "u"}, {"content": "d"}]});
         assert_eq!(text_field(&v, "text"), Ok("a"));
         assert_eq!(text_field(&v, "messages.1.content"), Ok("d"));
-        assert!(text_field(&v, "messages.2.content").unwrap_err().contains("no field"));
+        assert!(
+            text_field(&v, "messages.2.content")
+                .unwrap_err()
+                .contains("no field")
+        );
         assert!(text_field(&v, "messages").unwrap_err().contains("an array"));
     }
 }
