@@ -74,7 +74,11 @@ fn hbars(title: &str, rows: &[Row]) -> Option<String> {
         return None;
     }
     let (w, label_w, row_h) = (600.0, 190.0, 20.0);
-    let max = rows.iter().map(|r| r.value).fold(0.0f64, f64::max).max(1e-12);
+    let max = rows
+        .iter()
+        .map(|r| r.value)
+        .fold(0.0f64, f64::max)
+        .max(1e-12);
     let h = rows.len() as f64 * row_h + 6.0;
     let mut s = format!(
         r#"<svg class="chart" role="img" aria-label="{}" viewBox="0 0 {w} {h}" width="100%" preserveAspectRatio="xMinYMin meet">"#,
@@ -197,7 +201,10 @@ fn frequent_table(s: &mut String, rows: &[Frequent], what: &str) {
         let _ = write!(s, r#"<p class="muted">no {what} found</p>"#);
         return;
     }
-    let _ = write!(s, "<table><tr><th>{what}</th><th>documents</th><th>share</th></tr>");
+    let _ = write!(
+        s,
+        "<table><tr><th>{what}</th><th>documents</th><th>share</th></tr>"
+    );
     for f in rows {
         let _ = write!(
             s,
@@ -248,15 +255,44 @@ pub fn render(r: &Report) -> String {
     let flagged: usize = r.overuse.pools.iter().map(|p| p.flagged.len()).sum();
     let cards = [
         (num(docs), "documents".to_string(), false),
-        (num(r.size.total.tokens), format!("tokens ({})", r.tokenizer), false),
-        (r.size.total.tokens_per_doc.p50.to_string(), "median tokens / document".into(), false),
-        (pct(d.near_duplicates.share), format!("in near-duplicate clusters (J ≥ {})", d.near_duplicates.params.threshold), d.near_duplicates.share > 0.05),
-        (num(d.exact_duplicates.documents), "exact duplicate documents".into(), d.exact_duplicates.documents > 0),
-        (flagged.to_string(), "overused pool values".into(), flagged > 0),
+        (
+            num(r.size.total.tokens),
+            format!("tokens ({})", r.tokenizer),
+            false,
+        ),
+        (
+            r.size.total.tokens_per_doc.p50.to_string(),
+            "median tokens / document".into(),
+            false,
+        ),
+        (
+            pct(d.near_duplicates.share),
+            format!(
+                "in near-duplicate clusters (J ≥ {})",
+                d.near_duplicates.params.threshold
+            ),
+            d.near_duplicates.share > 0.05,
+        ),
+        (
+            num(d.exact_duplicates.documents),
+            "exact duplicate documents".into(),
+            d.exact_duplicates.documents > 0,
+        ),
+        (
+            flagged.to_string(),
+            "overused pool values".into(),
+            flagged > 0,
+        ),
     ];
     s.push_str(r#"<div class="cards">"#);
     for (v, l, bad) in cards {
-        let _ = write!(s, r#"<div class="card{}"><b>{}</b><span>{}</span></div>"#, if bad { " bad" } else { "" }, esc(&v), esc(&l));
+        let _ = write!(
+            s,
+            r#"<div class="card{}"><b>{}</b><span>{}</span></div>"#,
+            if bad { " bad" } else { "" },
+            esc(&v),
+            esc(&l)
+        );
     }
     s.push_str("</div>");
     for w in &r.warnings {
@@ -272,11 +308,20 @@ pub fn render(r: &Report) -> String {
         num(r.size.total.characters),
         num(r.size.total.words),
         num(r.size.total.tokens),
-        p.min, p.p10, p.p50, p.p90, p.p99, p.max, p.mean
+        p.min,
+        p.p10,
+        p.p50,
+        p.p90,
+        p.p99,
+        p.max,
+        p.mean
     );
     panel(&mut s, "Tokens per document", histogram(r), "no documents");
     s.push_str(r#"<div class="grid">"#);
-    for (title, groups) in [("Tokens by doc type", &r.size.by_doc_type), ("Tokens by condition", &r.size.by_condition)] {
+    for (title, groups) in [
+        ("Tokens by doc type", &r.size.by_doc_type),
+        ("Tokens by condition", &r.size.by_condition),
+    ] {
         let rows: Vec<Row> = groups
             .iter()
             .map(|(k, g)| Row {
@@ -286,29 +331,73 @@ pub fn render(r: &Report) -> String {
                 hot: false,
             })
             .collect();
-        panel(&mut s, title, hbars(title, &rows), "no metadata in the records");
+        panel(
+            &mut s,
+            title,
+            hbars(title, &rows),
+            "no metadata in the records",
+        );
     }
     s.push_str("</div>");
 
     // Coverage.
     let c = &r.coverage;
-    let _ = write!(s, r#"<h2>Coverage</h2><p class="muted">facts from: {}</p>"#, esc(&c.fact_source));
+    let _ = write!(
+        s,
+        r#"<h2>Coverage</h2><p class="muted">facts from: {}</p>"#,
+        esc(&c.fact_source)
+    );
     s.push_str(r#"<div class="grid">"#);
     let mut fact_rows = counts_rows(&c.facts, docs);
     for m in &c.facts_missing {
-        fact_rows.push(Row { label: m.clone(), value: 0.0, text: "0 — missing".into(), hot: true });
+        fact_rows.push(Row {
+            label: m.clone(),
+            value: 0.0,
+            text: "0 — missing".into(),
+            hot: true,
+        });
     }
-    panel(&mut s, "Documents per fact", hbars("documents per fact", &fact_rows), "no fact information");
-    panel(&mut s, "Documents per doc type", hbars("documents per doc type", &counts_rows(&c.doc_types, docs)), "no doc types in the records");
-    panel(&mut s, "Documents per template", hbars("documents per template", &counts_rows(&c.templates, docs)), "no templates in the records");
-    let fpd: std::collections::BTreeMap<String, u64> = c.facts_per_doc.iter().map(|(k, v)| (format!("{k} fact(s)"), *v)).collect();
-    panel(&mut s, "Facts per document", hbars("facts per document", &counts_rows(&fpd, docs)), "no fact information");
+    panel(
+        &mut s,
+        "Documents per fact",
+        hbars("documents per fact", &fact_rows),
+        "no fact information",
+    );
+    panel(
+        &mut s,
+        "Documents per doc type",
+        hbars("documents per doc type", &counts_rows(&c.doc_types, docs)),
+        "no doc types in the records",
+    );
+    panel(
+        &mut s,
+        "Documents per template",
+        hbars("documents per template", &counts_rows(&c.templates, docs)),
+        "no templates in the records",
+    );
+    let fpd: std::collections::BTreeMap<String, u64> = c
+        .facts_per_doc
+        .iter()
+        .map(|(k, v)| (format!("{k} fact(s)"), *v))
+        .collect();
+    panel(
+        &mut s,
+        "Facts per document",
+        hbars("facts per document", &counts_rows(&fpd, docs)),
+        "no fact information",
+    );
     s.push_str("</div>");
     if !c.fact_cooccurrence.is_empty() {
         s.push_str(r#"<h3>Fact co-occurrence (documents carrying both)</h3><div class="panel"><table><tr><th>fact</th><th>with</th><th>documents</th></tr>"#);
         for (a, m) in &c.fact_cooccurrence {
             for (b, n) in m {
-                let _ = write!(s, r#"<tr><td>{}</td><td>{}</td><td class="n">{}</td></tr>"#, esc(a), esc(b), num(*n));
+                let _ = write!(
+                    s,
+                    r#"<tr><td>{}</td><td>{}</td><td class="n">{}</td></tr>"#,
+                    esc(a),
+                    esc(b),
+                    num(*n)
+                );
             }
         }
         s.push_str("</table></div>");
@@ -344,14 +433,29 @@ pub fn render(r: &Report) -> String {
         })
         .collect();
     s.push_str(r#"<div class="grid">"#);
-    panel(&mut s, "Distinct n-gram ratio (distinct / total)", hbars("distinct n-gram ratio", &ngram_rows), "no words");
+    panel(
+        &mut s,
+        "Distinct n-gram ratio (distinct / total)",
+        hbars("distinct n-gram ratio", &ngram_rows),
+        "no words",
+    );
     let gram_rows: Vec<Row> = d
         .top_8grams
         .iter()
         .take(10)
-        .map(|f| Row { label: f.text.clone(), value: f.docs as f64, text: pct(f.doc_share), hot: f.doc_share > 0.5 })
+        .map(|f| Row {
+            label: f.text.clone(),
+            value: f.docs as f64,
+            text: pct(f.doc_share),
+            hot: f.doc_share > 0.5,
+        })
         .collect();
-    panel(&mut s, "Most frequent 8-grams (share of documents)", hbars("top 8-grams", &gram_rows), "no 8-grams");
+    panel(
+        &mut s,
+        "Most frequent 8-grams (share of documents)",
+        hbars("top 8-grams", &gram_rows),
+        "no 8-grams",
+    );
     s.push_str("</div>");
     s.push_str(r#"<h3>Top 20 8-grams by document frequency</h3><div class="panel">"#);
     frequent_table(&mut s, &d.top_8grams, "8-gram");
@@ -364,13 +468,22 @@ pub fn render(r: &Report) -> String {
         let _ = write!(
             s,
             r#"<div class="muted"><code>{}</code> ~ <code>{}</code>: estimated Jaccard {:.3}, exact {:.3} (words only in one are marked)</div><div class="pair"><pre>{}</pre><pre>{}</pre></div>"#,
-            esc(&e.a), esc(&e.b), e.estimated_jaccard, e.jaccard,
-            marked(&e.a_text, &e.b_text), marked(&e.b_text, &e.a_text)
+            esc(&e.a),
+            esc(&e.b),
+            e.estimated_jaccard,
+            e.jaccard,
+            marked(&e.a_text, &e.b_text),
+            marked(&e.b_text, &e.a_text)
         );
     }
     if !d.exact_duplicates.examples.is_empty() {
         s.push_str("<p>Exact duplicate examples: ");
-        let ex: Vec<String> = d.exact_duplicates.examples.iter().map(|[a, b]| format!("<code>{}</code> = <code>{}</code>", esc(a), esc(b))).collect();
+        let ex: Vec<String> = d
+            .exact_duplicates
+            .examples
+            .iter()
+            .map(|[a, b]| format!("<code>{}</code> = <code>{}</code>", esc(a), esc(b)))
+            .collect();
         s.push_str(&ex.join("; "));
         s.push_str("</p>");
     }
@@ -388,14 +501,26 @@ pub fn render(r: &Report) -> String {
     } else {
         s.push_str(r#"<div class="panel"><table><tr><th>pool</th><th>value</th><th>documents</th><th>doc share</th><th>share of pool matches</th><th>expected</th><th>ratio</th><th>flags</th></tr>"#);
         for p in &o.pools {
-            let rows: Vec<_> = if p.flagged.is_empty() { p.top.iter().take(3).collect() } else { p.flagged.iter().collect() };
+            let rows: Vec<_> = if p.flagged.is_empty() {
+                p.top.iter().take(3).collect()
+            } else {
+                p.flagged.iter().collect()
+            };
             for v in rows {
-                let flags: String = v.flags.iter().map(|f| format!(r#"<span class="flag">{f}</span>"#)).collect();
+                let flags: String = v
+                    .flags
+                    .iter()
+                    .map(|f| format!(r#"<span class="flag">{f}</span>"#))
+                    .collect();
                 let _ = write!(
                     s,
                     r#"<tr><td>{}{}</td><td>{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{:.2}×</td><td>{}</td></tr>"#,
                     esc(&p.pool),
-                    if p.wide { " <span class=\"muted\">(wide)</span>" } else { "" },
+                    if p.wide {
+                        " <span class=\"muted\">(wide)</span>"
+                    } else {
+                        ""
+                    },
                     esc(&v.value),
                     num(v.docs),
                     pct(v.doc_share),
@@ -411,22 +536,42 @@ pub fn render(r: &Report) -> String {
             .pools
             .iter()
             .flat_map(|p| p.top.iter().take(3).map(move |v| (p, v)))
-            .map(|(p, v)| Row { label: format!("{}: {}", p.pool, v.value), value: v.doc_share, text: pct(v.doc_share), hot: !v.flags.is_empty() })
+            .map(|(p, v)| Row {
+                label: format!("{}: {}", p.pool, v.value),
+                value: v.doc_share,
+                text: pct(v.doc_share),
+                hot: !v.flags.is_empty(),
+            })
             .collect();
         hot.sort_by(|a, b| b.value.total_cmp(&a.value).then(a.label.cmp(&b.label)));
         hot.truncate(20);
         let mut one = String::new();
-        panel(&mut one, "Most frequent pool values (share of documents; red = flagged)", hbars("pool values", &hot), "no pool value found");
+        panel(
+            &mut one,
+            "Most frequent pool values (share of documents; red = flagged)",
+            hbars("pool values", &hot),
+            "no pool value found",
+        );
         s.push_str(&one);
     }
     s.push_str("<h3>Most frequent capitalised phrases (names, organisations)</h3>");
     let phrase_rows: Vec<Row> = o
         .capitalised_phrases
         .iter()
-        .map(|f| Row { label: f.text.clone(), value: f.docs as f64, text: pct(f.doc_share), hot: false })
+        .map(|f| Row {
+            label: f.text.clone(),
+            value: f.docs as f64,
+            text: pct(f.doc_share),
+            hot: false,
+        })
         .collect();
     s.push_str(r#"<div class="grid">"#);
-    panel(&mut s, "Capitalised phrases (share of documents)", hbars("capitalised phrases", &phrase_rows), "none found");
+    panel(
+        &mut s,
+        "Capitalised phrases (share of documents)",
+        hbars("capitalised phrases", &phrase_rows),
+        "none found",
+    );
     s.push_str(r#"<div class="panel">"#);
     frequent_table(&mut s, &o.capitalised_phrases, "phrase");
     s.push_str("</div></div>");
