@@ -246,7 +246,13 @@ fn schema(v: &Value) -> Value {
                     .map(|(k, v)| {
                         let v = match v {
                             Value::Object(m) if data_keyed.contains(&k.as_str()) => {
-                                json!({ "<key>": m.values().next().map(schema).unwrap_or(Value::Null) })
+                                let first = m.values().next().map(|v| match v {
+                                    Value::Object(inner) if k == "fact_cooccurrence" => {
+                                        json!({ "<key>": inner.values().next().map(schema) })
+                                    }
+                                    v => schema(v),
+                                });
+                                json!({ "<key>": first })
                             }
                             _ => schema(v),
                         };
