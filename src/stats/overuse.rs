@@ -2,7 +2,8 @@
 //! (Aho–Corasick, leftmost-longest, whole words only), giving the number of documents each
 //! value occurs in. A value is flagged when its share among its pool's occurrences is far
 //! above the share its weights predict, and — for pools marked `wide` — when it occurs in more
-//! than a threshold share of all documents. Memory: one counter per distinct value.
+//! than a threshold share of all documents. Values without a letter (numeric ids) are not
+//! searched. Memory: one counter per distinct value.
 
 use crate::spec::Spec;
 use aho_corasick::{AhoCorasick, MatchKind};
@@ -38,7 +39,9 @@ impl Matcher {
         for (p, pool) in spec.pools.values().enumerate() {
             for (v, value) in pool.values.iter().enumerate() {
                 let value = value.trim();
-                if value.is_empty() {
+                // A value without a letter ("3", "—") is an id or a symbol: its occurrences
+                // in text cannot be told apart from any other number, so it is not searched.
+                if !value.chars().any(char::is_alphabetic) {
                     continue;
                 }
                 let id = *index.entry(value.to_string()).or_insert_with(|| {
