@@ -68,6 +68,15 @@ fn num(n: u64) -> String {
     o
 }
 
+/// 33.6M, 12.1k, 950.
+fn short(n: u64) -> String {
+    match n {
+        0..1_000 => n.to_string(),
+        1_000..1_000_000 => format!("{:.1}k", n as f64 / 1e3),
+        _ => format!("{:.1}M", n as f64 / 1e6),
+    }
+}
+
 /// Horizontal bars, one per row; `None` when there is nothing to draw.
 fn hbars(title: &str, rows: &[Row]) -> Option<String> {
     if rows.is_empty() {
@@ -327,7 +336,7 @@ pub fn render(r: &Report) -> String {
             .map(|(k, g)| Row {
                 label: k.clone(),
                 value: g.tokens as f64,
-                text: format!("{} tok, median {}/doc", num(g.tokens), g.tokens_per_doc.p50),
+                text: format!("{} tok, median {}", short(g.tokens), g.tokens_per_doc.p50),
                 hot: false,
             })
             .collect();
@@ -388,7 +397,7 @@ pub fn render(r: &Report) -> String {
     );
     s.push_str("</div>");
     if !c.fact_cooccurrence.is_empty() {
-        s.push_str(r#"<h3>Fact co-occurrence (documents carrying both)</h3><div class="panel"><table><tr><th>fact</th><th>with</th><th>documents</th></tr>"#);
+        s.push_str(r#"<details><summary><b>Fact co-occurrence</b> (documents carrying both; click to open)</summary><div class="panel"><table><tr><th>fact</th><th>with</th><th>documents</th></tr>"#);
         for (a, m) in &c.fact_cooccurrence {
             for (b, n) in m {
                 let _ = write!(
@@ -400,7 +409,7 @@ pub fn render(r: &Report) -> String {
                 );
             }
         }
-        s.push_str("</table></div>");
+        s.push_str("</table></div></details>");
     }
 
     // Diversity.
