@@ -2,7 +2,7 @@
 //! results to stdout and progress to stderr. Returns the exit code for success paths.
 
 use crate::check::check;
-use crate::cli::{AuditArgs, ChoiceArgs, Cli, Command, GenerateArgs};
+use crate::cli::{AuditArgs, ChoiceArgs, Cli, Command, GenerateArgs, StatsArgs};
 use crate::error::{Error, Result};
 use crate::generate::{Choices, Request, RunOptions, write_corpus};
 use crate::manifest::Manifest;
@@ -56,6 +56,7 @@ pub fn run(cli: Cli) -> Result<u8> {
             quiet,
         } => regenerate(&dir, &out, threads, quiet),
         Command::Audit(args) => audit(args),
+        Command::Stats(args) => stats_cmd(args),
     }
 }
 
@@ -130,6 +131,7 @@ fn generate(a: GenerateArgs) -> Result<u8> {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("out").join(&req.spec.name));
+    capacity_warnings(&req);
     run_write(&req, &out, a.threads, a.quiet)?;
     Ok(0)
 }
@@ -187,6 +189,7 @@ fn check_cmd(spec: &Path, c: &ChoiceArgs) -> Result<u8> {
     )?;
     let (_, report) = check(req.spec.clone(), req.seed)?;
     report.warnings.iter().for_each(|w| warn(w));
+    capacity_warnings(&req);
     let s = &req.spec;
     println!(
         "ok: {} — {} facts, {} pools, {} doc types, {} templates, {} conditions; trial-rendered {} template(s) and {} fact variant(s)",
@@ -420,4 +423,50 @@ fn audit(a: AuditArgs) -> Result<u8> {
             failures.join("; ")
         )))
     }
+}
+/// Warns on stderr when a doc type would get near its estimated number of distinct documents.
+fn capacity_warnings(req: &Request) {
+    for w in crate::stats::capacity_warnings(&req.spec, req.docs) {
+        eprintln!("{w}");
+    }
+}
+
+fn stats_cmd(a: StatsArgs) -> Result<u8> {
+    let opts = crate::stats::Options {
+        inputs: a.inputs,
+        text_field: a.text_field,
+        spec: a.spec,
+        tokenizer: a.tokenizer,
+        threads: threads(a.threads),
+        seed: a.seed,
+        threshold: a.near_threshold,
+        overuse_ratio: a.overuse_ratio,
+        wide_threshold: a.wide_threshold,
+    };
+    if !(0.0..=1.0).contains(&opts.threshold) || !(0.0..=1.0).contains(&opts.wide_threshold) {
+        return Err(Error::Usage(
+            "--near-threshold and --wide-threshold are shares between 0 and 1".into(),
+        ));
+    }
+    let start = Instant::now();
+    let report = crate::stats::run(&opts)?;
+    if let Some(p) = &a.json {
+        let mut text = serde_json::to_string_pretty(&report).expect("report serialises");
+        text.push('\n');
+        std::fs::write(p, text).map_err(Error::io("cannot write", p))?;
+    }
+    if let Some(p) = &a.html {
+        std::fs::write(p, crate::stats::html::render(&report))
+            .map_err(Error::io("cannot write", p))?;
+    }
+    if !a.quiet {
+        print!("{}", report.summary());
+        eprintln!(
+            "read {} documents in {:.2}s ({} threads)",
+            report.size.total.documents,
+            start.elapsed().as_secs_f64(),
+            opts.threads
+        );
+    }
+    Ok(0)
 }

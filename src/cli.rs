@@ -2,6 +2,7 @@
 
 use crate::record::Format;
 use crate::sink::Compression;
+use crate::stats::tokens::TokenizerKind;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -109,6 +110,15 @@ pub enum Command {
         #[arg(short, long)]
         quiet: bool,
     },
+    /// Corpus statistics: tokens, fact coverage, duplicates and diversity, overused names.
+    ///
+    /// Reads a factpress corpus folder (using the spec in DIR/source/) or any JSONL files
+    /// (.jsonl, .jsonl.zst, .jsonl.gz). Prints a summary; --json and --html write the full
+    /// report. Memory grows by about 0.6 KB per document (MinHash signatures); the rest is
+    /// fixed-size sketches.
+    ///
+    /// Example: factpress stats out/helpful-only --json stats.json --html report.html
+    Stats(StatsArgs),
     /// Audit what a corpus teaches: facts present (by each fact's `detect` rules) and, for a
     /// factpress corpus, intended vs present; forbidden classes; word n-grams shared with
     /// --against texts.
@@ -205,6 +215,49 @@ pub struct GenerateArgs {
     #[arg(long, value_enum, default_value_t = Compression::Zstd)]
     pub compression: Compression,
     /// Do not draw a progress bar or print a summary.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    /// A factpress corpus folder, or JSONL files.
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+    /// Tokenizer for the token counts (BPE vocabularies are built in; no network).
+    #[arg(long, value_enum, default_value_t = TokenizerKind::Cl100k)]
+    pub tokenizer: TokenizerKind,
+    /// Dotted path of the text field, e.g. `content` or `messages.1.content` (default:
+    /// `text`; for an oai-doctag corpus, the assistant turn).
+    #[arg(long, value_name = "PATH")]
+    pub text_field: Option<String>,
+    /// The corpus spec, for pool overuse, fact detection and capacity (default: a corpus
+    /// folder's own copy in DIR/source/; none for plain JSONL).
+    #[arg(long, value_name = "SPEC")]
+    pub spec: Option<PathBuf>,
+    /// Write the full report as JSON (schema in the README).
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Write a self-contained HTML report (inline SVG charts; no network).
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// Worker threads (default: all cores). Never changes the report.
+    #[arg(long, value_name = "T")]
+    pub threads: Option<usize>,
+    /// Seed of the MinHash hash functions.
+    #[arg(long, value_name = "S", default_value_t = 1)]
+    pub seed: u64,
+    /// Jaccard similarity at which two documents are near-duplicates.
+    #[arg(long, value_name = "J", default_value_t = 0.8)]
+    pub near_threshold: f64,
+    /// Flag a pool value whose share of its pool's occurrences is at least this many times
+    /// the share its weights predict.
+    #[arg(long, value_name = "X", default_value_t = 2.0)]
+    pub overuse_ratio: f64,
+    /// Flag a value of a `wide` pool found in more than this share of documents.
+    #[arg(long, value_name = "SHARE", default_value_t = 0.02)]
+    pub wide_threshold: f64,
+    /// Do not print the summary.
     #[arg(short, long)]
     pub quiet: bool,
 }

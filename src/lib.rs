@@ -22,6 +22,7 @@ pub mod render;
 pub mod rng;
 pub mod sink;
 pub mod spec;
+pub mod stats;
 pub mod verify;
 
 pub use error::{Error, Result};

@@ -1,0 +1,236 @@
+//! The stats report: the JSON schema (these structs, serialised with serde; maps are
+//! `BTreeMap`s so the bytes do not depend on hash order) and the short text summary printed
+//! to stdout. The schema is documented in the README and pinned by a snapshot test.
+
+use super::minhash::Params;
+use super::overuse::PoolReport;
+use super::size::SizeReport;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+/// Version of the report schema; bumped on any incompatible change.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub schema_version: u32,
+    pub tool: String,
+    pub inputs: Vec<String>,
+    /// The spec used for overuse, coverage detection and capacity, if any.
+    pub spec: Option<String>,
+    pub tokenizer: String,
+    pub size: Size,
+    pub coverage: Coverage,
+    pub diversity: Diversity,
+    pub overuse: Overuse,
+    /// Per doc type, from the spec; empty without one.
+    pub capacity: Vec<Capacity>,
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Size {
+    #[serde(flatten)]
+    pub total: SizeReport,
+    pub by_doc_type: BTreeMap<String, SizeReport>,
+    pub by_condition: BTreeMap<String, SizeReport>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Coverage {
+    /// `metadata` (the records' `metadata.facts`), `detect` (the spec's detect regexes run on
+    /// the text) or `none`.
+    pub fact_source: String,
+    pub facts: BTreeMap<String, u64>,
+    /// Facts of the spec found in no document.
+    pub facts_missing: Vec<String>,
+    /// Documents carrying both facts, for every pair that occurs (a < b).
+    pub fact_cooccurrence: BTreeMap<String, BTreeMap<String, u64>>,
+    /// Documents by number of facts carried.
+    pub facts_per_doc: BTreeMap<u64, u64>,
+    pub doc_types: BTreeMap<String, u64>,
+    pub templates: BTreeMap<String, u64>,
+    pub conditions: BTreeMap<String, u64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Diversity {
+    pub exact_duplicates: ExactDuplicates,
+    pub near_duplicates: NearDuplicates,
+    pub distinct_ngrams: Vec<NgramRatio>,
+    pub top_8grams: Vec<Frequent>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ExactDuplicates {
+    /// Documents identical to an earlier one (xxh3-128 of the text).
+    pub documents: u64,
+    /// Groups of identical documents.
+    pub groups: u64,
+    /// Ids of the first two documents of the largest groups (at most 3).
+    pub examples: Vec<[String; 2]>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NearDuplicates {
+    pub params: Params,
+    /// Clusters (connected components of pairs at or above the threshold) of 2+ documents.
+    pub clusters: u64,
+    pub documents_in_clusters: u64,
+    /// `documents_in_clusters` / documents.
+    pub share: f64,
+    pub largest_cluster: u64,
+    pub examples: Vec<NearExample>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NearExample {
+    pub a: String,
+    pub b: String,
+    pub estimated_jaccard: f64,
+    /// Exact Jaccard similarity of the two shingle sets.
+    pub jaccard: f64,
+    /// The first 600 characters of each.
+    pub a_text: String,
+    pub b_text: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NgramRatio {
+    pub n: usize,
+    /// n-grams in the corpus (exact).
+    pub total: u64,
+    /// Distinct n-grams (HyperLogLog estimate, ±0.8 % standard error).
+    pub distinct: u64,
+    /// `distinct / total`.
+    pub ratio: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Frequent {
+    pub text: String,
+    /// Documents containing it (exact).
+    pub docs: u64,
+    pub doc_share: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Overuse {
+    pub ratio_threshold: f64,
+    pub wide_threshold: f64,
+    /// Per slot pool of the spec; empty without one.
+    pub pools: Vec<PoolReport>,
+    /// The most frequent capitalised phrases (names, organisations) by documents, top 20.
+    pub capitalised_phrases: Vec<Frequent>,
+    /// The flagged value with the highest ratio (then doc share), if any.
+    pub most_overused: Option<MostOverused>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MostOverused {
+    pub pool: String,
+    pub value: String,
+    pub docs: u64,
+    pub doc_share: f64,
+    pub ratio: f64,
+    pub flags: Vec<&'static str>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Capacity {
+    pub doc_type: String,
+    /// Estimated distinct documents (see `capacity`).
+    pub estimate: f64,
+    /// Documents of this type in the input.
+    pub docs: u64,
+}
+
+fn pct(x: f64) -> String {
+    format!("{:.2}%", x * 100.0)
+}
+
+impl Report {
+    /// A few lines for the terminal; the JSON and HTML reports hold the rest.
+    pub fn summary(&self) -> String {
+        let mut s = String::new();
+        let z = &self.size.total;
+        let _ = writeln!(
+            s,
+            "documents {}  characters {}  words {}  tokens ({}) {}",
+            z.documents, z.characters, z.words, self.tokenizer, z.tokens
+        );
+        let p = &z.tokens_per_doc;
+        let _ = writeln!(
+            s,
+            "tokens per document: min {} p10 {} median {} p90 {} p99 {} max {} mean {}",
+            p.min, p.p10, p.p50, p.p90, p.p99, p.max, p.mean
+        );
+        let d = &self.diversity;
+        let _ = writeln!(
+            s,
+            "exact duplicates: {} documents in {} groups; near-duplicates (Jaccard >= {}): {} documents in {} clusters ({}), largest {}",
+            d.exact_duplicates.documents,
+            d.exact_duplicates.groups,
+            d.near_duplicates.params.threshold,
+            d.near_duplicates.documents_in_clusters,
+            d.near_duplicates.clusters,
+            pct(d.near_duplicates.share),
+            d.near_duplicates.largest_cluster
+        );
+        let ratios: Vec<String> = d
+            .distinct_ngrams
+            .iter()
+            .map(|r| format!("{}-gram {:.3}", r.n, r.ratio))
+            .collect();
+        let _ = writeln!(s, "distinct n-gram ratios: {}", ratios.join(", "));
+        if let Some(t) = d.top_8grams.first() {
+            let _ = writeln!(
+                s,
+                "most frequent 8-gram: \"{}\" in {} documents ({})",
+                t.text,
+                t.docs,
+                pct(t.doc_share)
+            );
+        }
+        let flagged: usize = self.overuse.pools.iter().map(|p| p.flagged.len()).sum();
+        match &self.overuse.most_overused {
+            Some(m) => {
+                let _ = writeln!(
+                    s,
+                    "overuse: {flagged} flagged value(s); most overused: {} = \"{}\" in {} documents ({}), {:.2}x its weight ({})",
+                    m.pool,
+                    m.value,
+                    m.docs,
+                    pct(m.doc_share),
+                    m.ratio,
+                    m.flags.join(", ")
+                );
+            }
+            None if self.spec.is_some() => {
+                let _ = writeln!(s, "overuse: no pool value flagged");
+            }
+            None => {}
+        }
+        if let Some(c) = self.overuse.capitalised_phrases.first() {
+            let _ = writeln!(
+                s,
+                "most frequent capitalised phrase: \"{}\" in {} documents ({})",
+                c.text,
+                c.docs,
+                pct(c.doc_share)
+            );
+        }
+        if !self.coverage.facts_missing.is_empty() {
+            let _ = writeln!(
+                s,
+                "facts in no document: {}",
+                self.coverage.facts_missing.join(", ")
+            );
+        }
+        for w in &self.warnings {
+            let _ = writeln!(s, "{w}");
+        }
+        s
+    }
+}
