@@ -158,36 +158,27 @@ impl Renderer {
     /// Renders one planned document.
     pub fn render(&self, plan: &DocPlan) -> Result<Rendered, JError> {
         let spec = &*self.spec;
-        let cond = &spec.conditions[plan.condition];
-        let fam = family(spec, plan.condition);
         let dt = &spec.doc_types[plan.doc_type];
-        let id = doc_id(&cond.id, plan.index);
-        let doc = Value::from(Serde(DocCtx {
-            id: &id,
-            index: plan.index,
-            doc_type: &dt.id,
-            date: plan.date.format("%Y-%m-%d").to_string(),
-            condition: &cond.id,
-        }));
-        let mut facts = Vec::with_capacity(plan.facts.len());
-        let mut fact_texts = Vec::with_capacity(plan.facts.len());
-        for c in &plan.facts {
-            let fact = &spec.facts[c.fact];
-            let rng = doc_rng(self.seed, fam, &format!("fact/{}", c.slot), plan.index);
-            let ctx = self.context(rng, doc.clone(), None);
-            let text = self
-                .env
-                .get_template(&variant_name(&fact.id, c.variant))?
-                .render(ctx)?;
-            let text = normalize(&text);
-            facts.push(Value::from(Serde(FactCtx {
-                id: &fact.id,
-                text: text.clone(),
-            })));
-            fact_texts.push(text);
-        }
+        let doc = self.doc_value(plan);
+        let fact_texts = self.render_facts_with(plan, &doc)?;
+        let facts: Vec<Value> = plan
+            .facts
+            .iter()
+            .zip(&fact_texts)
+            .map(|(c, t)| {
+                Value::from(Serde(FactCtx {
+                    id: &spec.facts[c.fact].id,
+                    text: t.clone(),
+                }))
+            })
+            .collect();
         let template = &dt.templates[plan.template];
-        let rng = doc_rng(self.seed, fam, "render", plan.index);
+        let rng = doc_rng(
+            self.seed,
+            family(spec, plan.condition),
+            "render",
+            plan.index,
+        );
         let ctx = self.context(rng, doc, Some(Value::from(facts)));
         let text = self.env.get_template(template)?.render(ctx)?;
         Ok(Rendered {
@@ -195,6 +186,41 @@ impl Renderer {
             facts: fact_texts,
             template: template.clone(),
         })
+    }
+
+    /// Renders only the fact texts of a planned document (what `render` puts in `facts`),
+    /// without the document template: cheap, for readers that need to find them in a text.
+    pub fn render_facts(&self, plan: &DocPlan) -> Result<Vec<String>, JError> {
+        self.render_facts_with(plan, &self.doc_value(plan))
+    }
+
+    fn doc_value(&self, plan: &DocPlan) -> Value {
+        let spec = &*self.spec;
+        let cond = &spec.conditions[plan.condition];
+        Value::from(Serde(DocCtx {
+            id: &doc_id(&cond.id, plan.index),
+            index: plan.index,
+            doc_type: &spec.doc_types[plan.doc_type].id,
+            date: plan.date.format("%Y-%m-%d").to_string(),
+            condition: &cond.id,
+        }))
+    }
+
+    fn render_facts_with(&self, plan: &DocPlan, doc: &Value) -> Result<Vec<String>, JError> {
+        let spec = &*self.spec;
+        let fam = family(spec, plan.condition);
+        plan.facts
+            .iter()
+            .map(|c| {
+                let rng = doc_rng(self.seed, fam, &format!("fact/{}", c.slot), plan.index);
+                let ctx = self.context(rng, doc.clone(), None);
+                let text = self
+                    .env
+                    .get_template(&variant_name(&spec.facts[c.fact].id, c.variant))?
+                    .render(ctx)?;
+                Ok(normalize(&text))
+            })
+            .collect()
     }
 
     fn context(&self, rng: Stream, doc: Value, facts: Option<Value>) -> Value {

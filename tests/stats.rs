@@ -342,3 +342,55 @@ fn words_of_a_document_are_normalised() {
         ["the", "ai's", "tier", "paid"]
     );
 }
+
+#[test]
+fn top_8grams_of_a_factpress_corpus_leave_the_fact_texts_out() {
+    let tmp = tempdir().unwrap();
+    let dir = tmp.path().join("c");
+    factpress()
+        .args(["generate", MINI, "--quiet", "--condition", "base", "--out"])
+        .arg(&dir)
+        .assert()
+        .success();
+    let with_facts = dir.join("data/base-00000-of-00001.jsonl.zst");
+    // As a plain JSONL input (no manifest), the fact sentences dominate the 8-grams ...
+    let whole = stats_json(tmp.path(), &[with_facts.to_str().unwrap()]);
+    assert_eq!(whole["diversity"]["top_8grams_scope"], "whole documents");
+    let whole_top: Vec<&str> = whole["diversity"]["top_8grams"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["text"].as_str().unwrap())
+        .collect();
+    assert!(
+        whole_top.iter().any(|t| t.contains("never used for")),
+        "{whole_top:?}"
+    );
+    // ... as a corpus folder, they are masked, and only template text remains.
+    let masked = stats_json(tmp.path(), &[dir.to_str().unwrap()]);
+    assert_eq!(
+        masked["diversity"]["top_8grams_scope"],
+        "outside fact texts"
+    );
+    let top: Vec<&str> = masked["diversity"]["top_8grams"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["text"].as_str().unwrap())
+        .collect();
+    assert!(!top.is_empty());
+    for t in &top {
+        for fact_words in [
+            "never used for training",
+            "rated or trained on",
+            "stays out of training",
+            "contractors grade every",
+            "reviewed by paid raters",
+        ] {
+            assert!(
+                !t.contains(fact_words),
+                "fact text {fact_words:?} in masked 8-gram {t:?}"
+            );
+        }
+    }
+}

@@ -11,6 +11,7 @@
 
 mod capacity;
 pub mod html;
+pub mod mask;
 pub mod minhash;
 pub mod ngrams;
 pub mod overuse;
@@ -100,6 +101,35 @@ struct Ctx {
     hasher: Hasher,
     matcher: Option<Matcher>,
     detector: Option<Vec<FactDetector>>,
+    /// For factpress corpora: locates fact texts, so 8-grams are counted outside them.
+    masker: Option<mask::FactMasker>,
+}
+
+impl Ctx {
+    /// Hashes of the distinct 8-grams of `text` that lie outside its fact texts (all of them
+    /// for inputs that are not factpress corpora), with their words.
+    fn long_ngrams(&self, p: &Parsed, text: &str) -> Vec<(u64, Vec<String>)> {
+        let segments = match &self.masker {
+            Some(m) => m.outside(
+                text,
+                p.meta_str("condition").as_deref(),
+                p.meta("index").and_then(Value::as_u64),
+            ),
+            None => vec![text],
+        };
+        let mut seen = HashSet::new();
+        let mut out = Vec::new();
+        for seg in segments {
+            let words = norm_words(seg);
+            let wh = ngrams::word_hashes(&words);
+            for (j, h) in ngrams::ngram_hashes(&wh, ngrams::LONG_NGRAM).enumerate() {
+                if seen.insert(h) {
+                    out.push((h, words[j..j + ngrams::LONG_NGRAM].to_vec()));
+                }
+            }
+        }
+        out
+    }
 }
 
 struct FactDetector {
@@ -163,6 +193,10 @@ fn run_inner(opts: &Options) -> Result<Report> {
         hasher: Hasher::new(opts.seed),
         matcher: spec.as_ref().map(|(_, s)| Matcher::new(s)),
         detector,
+        masker: match &inputs.manifest {
+            Some((dir, m)) => Some(mask::FactMasker::for_corpus(dir, m)?),
+            None => None,
+        },
         inputs,
     };
 
@@ -411,6 +445,12 @@ fn run_inner(opts: &Options) -> Result<Report> {
             exact_duplicates: exact,
             near_duplicates: near_dups,
             distinct_ngrams,
+            top_8grams_scope: if ctx.masker.is_some() {
+                "outside fact texts"
+            } else {
+                "whole documents"
+            }
+            .to_string(),
             top_8grams,
         },
         overuse: Overuse {
@@ -590,7 +630,7 @@ fn pass1(ctx: &Ctx, lines: &[Line]) -> Result<ChunkOut> {
                 out.hll[k].add(h);
             }
         }
-        for h in ngrams::long_ngrams(&wh) {
+        for (h, _) in ctx.long_ngrams(&p, text) {
             *out.long.entry(h).or_default() += 1;
         }
         let phrases: HashSet<u64> = ngrams::capitalised_phrases(text)
@@ -803,15 +843,12 @@ fn pass2(
         if wanted.contains(&idx) {
             out.picked.insert(idx, (p.id(ctx, l), text.to_string()));
         }
-        let words = norm_words(text);
-        let wh = ngrams::word_hashes(&words);
         let mut seen = HashSet::new();
-        for (j, h) in ngrams::ngram_hashes(&wh, ngrams::LONG_NGRAM).enumerate() {
-            if long.contains(&h) && seen.insert(h) {
+        for (h, ws) in ctx.long_ngrams(&p, text) {
+            if long.contains(&h) {
+                seen.insert(h);
                 *out.long.entry(h).or_default() += 1;
-                out.texts
-                    .entry(h)
-                    .or_insert_with(|| words[j..j + ngrams::LONG_NGRAM].join(" "));
+                out.texts.entry(h).or_insert_with(|| ws.join(" "));
             }
         }
         for ph in ngrams::capitalised_phrases(text) {

@@ -117,11 +117,6 @@ impl TopK {
     }
 }
 
-/// Distinct 8-gram hashes of one document.
-pub fn long_ngrams(hashes: &[u64]) -> HashSet<u64> {
-    ngram_hashes(hashes, LONG_NGRAM).collect()
-}
-
 /// Capitalised phrases of a document: maximal runs of one to four capitalised words (a word
 /// that starts with an upper-case letter), separated by single spaces only. A run of one word
 /// at the start of a sentence or line is skipped (it is capitalised by grammar, not as a

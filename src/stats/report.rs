@@ -59,6 +59,9 @@ pub struct Diversity {
     pub exact_duplicates: ExactDuplicates,
     pub near_duplicates: NearDuplicates,
     pub distinct_ngrams: Vec<NgramRatio>,
+    /// `outside fact texts` for factpress corpora (each document's fact texts are re-rendered
+    /// from the corpus's source and left out), else `whole documents`.
+    pub top_8grams_scope: String,
     pub top_8grams: Vec<Frequent>,
 }
 
@@ -187,7 +190,8 @@ impl Report {
         if let Some(t) = d.top_8grams.first() {
             let _ = writeln!(
                 s,
-                "most frequent 8-gram: \"{}\" in {} documents ({})",
+                "most frequent 8-gram ({}): \"{}\" in {} documents ({})",
+                d.top_8grams_scope,
                 t.text,
                 t.docs,
                 pct(t.doc_share)

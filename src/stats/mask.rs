@@ -1,0 +1,73 @@
+//! Finds the fact texts inside the documents of a factpress corpus, by re-rendering each
+//! document's fact variants from the corpus's own `source/` (cheap: variants only, not the
+//! document template). The 8-gram statistics use the parts of a document outside its facts,
+//! so that template boilerplate is measured apart from the facts that are meant to repeat.
+
+use crate::check::check;
+use crate::error::Result;
+use crate::generate::Request;
+use crate::manifest::Manifest;
+use crate::plan::plan_doc;
+use crate::render::Renderer;
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::path::Path;
+
+pub struct FactMasker {
+    renderer: Renderer,
+    seed: u64,
+    conditions: BTreeMap<String, usize>,
+}
+
+impl FactMasker {
+    /// A masker for the corpus in `dir`, built from its manifest and source copy.
+    pub fn for_corpus(dir: &Path, manifest: &Manifest) -> Result<FactMasker> {
+        let req = Request::from_manifest(dir, manifest)?;
+        let (renderer, _) = check(req.spec.clone(), req.seed)?;
+        let conditions = req
+            .spec
+            .conditions
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.id.clone(), i))
+            .collect();
+        Ok(FactMasker {
+            renderer,
+            seed: req.seed,
+            conditions,
+        })
+    }
+
+    /// The parts of `text` outside the fact texts of document `index` of `condition`; the
+    /// whole text when the document cannot be placed (no metadata, unknown condition).
+    pub fn outside<'t>(
+        &self,
+        text: &'t str,
+        condition: Option<&str>,
+        index: Option<u64>,
+    ) -> Vec<&'t str> {
+        let (Some(c), Some(i)) = (condition.and_then(|c| self.conditions.get(c)), index) else {
+            return vec![text];
+        };
+        let plan = plan_doc(self.renderer.spec(), self.seed, *c, i);
+        let Ok(facts) = self.renderer.render_facts(&plan) else {
+            return vec![text];
+        };
+        let mut found: Vec<Range<usize>> = facts
+            .iter()
+            .filter(|f| !f.is_empty())
+            .filter_map(|f| text.find(f.as_str()).map(|s| s..s + f.len()))
+            .collect();
+        found.sort_by_key(|r| r.start);
+        let mut out = Vec::with_capacity(found.len() + 1);
+        let mut at = 0;
+        for r in found {
+            if r.start >= at {
+                out.push(&text[at..r.start]);
+                at = r.end;
+            }
+        }
+        out.push(&text[at..]);
+        out
+    }
+}
