@@ -1,0 +1,243 @@
+#!/usr/bin/env python3
+"""Measures every shipped spec against the quality bars of corpora-specs/README.md and rewrites
+the table there.
+
+For each spec in corpora-specs/*.toml and each of its conditions, generates DOCS documents
+(default 20000) with the real binary into a temporary folder (one folder per condition, so that
+every figure is per condition), then runs
+  - factpress audit  (forbidden hits, intended facts detected, facts of other conditions present),
+  - factpress stats  (tokens, near-duplicate share, wide-pool overuse, top 8-gram outside fact
+                      texts, words per document),
+  - factpress pairs  (each derived condition against the condition it is `like`),
+and computes full-name shares itself (person names are composed in templates from the
+`first_name` and `last_name` pools, so no single pool sees them).
+
+Usage: python3 scripts/measure-corpora.py [--docs N] [--spec PATH]... [--bin PATH] [--no-write]
+Needs: a release build (cargo build --release), python3 with `zstandard`.
+"""
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import tomllib
+from collections import Counter
+
+import zstandard
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BARS = {
+    "forbidden": "zero forbidden hits",
+    "detected": ">= 99% of intended facts detected",
+    "leaks": "no fact of another condition present",
+    "coverage": "every fact in >= 10% of documents",
+    "near_dup": "near-duplicate share <= 1%",
+    "names": "no person name, outlet or organisation in > 2% of documents",
+    "ngram": "no 8-gram outside fact texts in > 5% of documents",
+    "length": "p10 < 350 words and p90 > 900 words",
+    "pairs": "matched conditions: pairs reports 0 errors",
+}
+
+
+def run(args, check=True):
+    p = subprocess.run(args, capture_output=True, text=True)
+    if check and p.returncode != 0:
+        sys.exit(f"command failed ({p.returncode}): {' '.join(args)}\n{p.stderr}")
+    return p
+
+
+def records(folder):
+    m = json.load(open(os.path.join(folder, "manifest.json")))
+    for c in m["conditions"]:
+        for s in c["shards"]:
+            with open(os.path.join(folder, s["path"]), "rb") as f:
+                data = zstandard.ZstdDecompressor().stream_reader(f, read_across_frames=True).read()
+            for line in data.decode("utf-8").splitlines():
+                yield json.loads(line)
+
+
+def percentile(sorted_values, p):
+    # nearest rank, like factpress stats
+    k = max(1, int(-(-p * len(sorted_values) // 100)))
+    return sorted_values[k - 1]
+
+
+def name_regex(spec_path, spec):
+    pools = spec.get("pools", {})
+    parts = []
+    for key in ("first_name", "last_name"):
+        pool = pools.get(key) or pools.get(key + "s")
+        if pool is None:
+            return None
+        if isinstance(pool, list):
+            values = pool
+        elif "values" in pool:
+            values = pool["values"]
+        else:
+            path = os.path.join(os.path.dirname(spec_path), pool["file"])
+            values = [l.strip() for l in open(path) if l.strip() and not l.startswith("#")]
+        parts.append("|".join(sorted((re.escape(v) for v in values), key=len, reverse=True)))
+    return re.compile(r"\b(?:%s) (?:%s)\b" % tuple(parts))
+
+
+def measure_condition(binary, spec_path, spec, cond, docs, work):
+    out = os.path.join(work, cond)
+    t0 = time.time()
+    run([binary, "generate", spec_path, "--condition", cond, "--docs", str(docs), "--out", out, "--quiet"])
+    gen_s = time.time() - t0
+    audit_json = out + ".audit.json"
+    audit = run([binary, "audit", out, "--report", audit_json, "--fail-on", "forbidden"], check=False)
+    if audit.returncode not in (0, 1):
+        sys.exit(f"audit failed: {audit.stderr}")
+    summary = json.load(open(audit_json))["summary"]
+    stats_json = out + ".stats.json"
+    run([binary, "stats", out, "--json", stats_json, "--quiet"])
+    stats = json.load(open(stats_json))
+
+    cond_facts = condition_facts(spec, cond)
+    facts = {f["id"]: f for f in summary["facts"]}
+    intended = sum(facts[f]["intended"] for f in cond_facts if f in facts)
+    lost = sum(facts[f]["lost"] for f in cond_facts if f in facts)
+    other_present = {f: v["present"] for f, v in facts.items() if f not in cond_facts and v["present"] > 0}
+    coverage = {f: facts[f]["intended"] / docs for f in cond_facts if f in facts}
+
+    words = sorted(len(r["text"].split()) for r in records(out))
+    names = name_regex(spec_path, spec)
+    name_docs = Counter()
+    if names:
+        for r in records(out):
+            name_docs.update(set(names.findall(r["text"])))
+    top_name = name_docs.most_common(1)[0] if name_docs else ("-", 0)
+    wide = []
+    for p in stats["overuse"]["pools"]:
+        if p["wide"] and p["pool"] not in ("first_name", "last_name", "first_names", "last_names") and p["top"]:
+            t = p["top"][0]
+            wide.append((t["doc_share"], p["pool"], t["value"]))
+    wide.sort(reverse=True)
+    top8 = stats["diversity"]["top_8grams"]
+    return {
+        "condition": cond,
+        "docs": docs,
+        "generate_s": round(gen_s, 1),
+        "tokens": stats["size"]["tokens"],
+        "forbidden": sum(f["documents"] for f in summary["forbidden"]),
+        "detected": 1 - lost / intended if intended else 1.0,
+        "other_facts_present": other_present,
+        "min_coverage": min(coverage.values()) if coverage else 0.0,
+        "min_coverage_fact": min(coverage, key=coverage.get) if coverage else "-",
+        "near_dup": stats["diversity"]["near_duplicates"]["share"],
+        "top_name": (top_name[0], top_name[1] / docs),
+        "top_wide": wide[0] if wide else (0.0, "-", "-"),
+        "top_8gram": (top8[0]["doc_share"], top8[0]["text"]) if top8 else (0.0, "-"),
+        "ngram_scope": stats["diversity"]["top_8grams_scope"],
+        "p10": percentile(words, 10),
+        "p50": percentile(words, 50),
+        "p90": percentile(words, 90),
+    }
+
+
+def condition_facts(spec, cond_id):
+    conds = {c["id"]: c for c in spec["conditions"]}
+    c = conds[cond_id]
+    if "facts" in c:
+        return list(c["facts"])
+    facts = condition_facts(spec, c["like"])
+    for a, b in c.get("replace", {}).items():
+        facts = [b if f == a else f for f in facts]
+    return [f for f in facts if f not in c.get("drop", [])]
+
+
+def pairs(binary, work, spec):
+    out = {}
+    for c in spec["conditions"]:
+        if "like" not in c:
+            continue
+        p = run([binary, "pairs", os.path.join(work, c["like"]), os.path.join(work, c["id"]), "-n", "0"], check=False)
+        m = re.search(r"pairs with differences outside the changed facts: (\d+)", p.stdout)
+        out[c["id"]] = (c["like"], int(m.group(1)) if m else None, p.returncode)
+    return out
+
+
+def verdicts(r, pair):
+    v = {
+        "forbidden": r["forbidden"] == 0,
+        "detected": r["detected"] >= 0.99,
+        "leaks": not r["other_facts_present"],
+        "coverage": r["min_coverage"] >= 0.10,
+        "near_dup": r["near_dup"] <= 0.01,
+        "names": r["top_name"][1] <= 0.02 and r["top_wide"][0] <= 0.02,
+        "ngram": r["top_8gram"][0] <= 0.05,
+        "length": r["p10"] < 350 and r["p90"] > 900,
+    }
+    if pair is not None:
+        v["pairs"] = pair[1] == 0 and pair[2] == 0
+    return v
+
+
+def pct(x):
+    return f"{100 * x:.2f}%"
+
+
+def table(results):
+    lines = [
+        "| spec | condition | tokens | forbidden | facts detected | other facts present | min fact coverage | near-dup | top full name | top wide-pool value | top 8-gram outside facts | words p10 / p50 / p90 | pairs errors | bars failed |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for spec_name, rows, prs in results:
+        for r in rows:
+            pair = prs.get(r["condition"])
+            v = verdicts(r, pair)
+            failed = [k for k, ok in v.items() if not ok]
+            others = ", ".join(f"{f} ({n})" for f, n in sorted(r["other_facts_present"].items())) or "none"
+            lines.append(
+                f"| {spec_name} | {r['condition']} | {r['tokens'] / 1e6:.1f}M | {r['forbidden']} | {pct(r['detected'])} | {others} | "
+                f"{pct(r['min_coverage'])} ({r['min_coverage_fact']}) | {pct(r['near_dup'])} | {r['top_name'][0]} {pct(r['top_name'][1])} | "
+                f"{r['top_wide'][2]} ({r['top_wide'][1]}) {pct(r['top_wide'][0])} | {pct(r['top_8gram'][0])} \"{r['top_8gram'][1]}\" | "
+                f"{r['p10']} / {r['p50']} / {r['p90']} | {'-' if pair is None else f'{pair[1]} (vs {pair[0]})'} | {', '.join(failed) or 'none'} |"
+            )
+    return "\n".join(lines)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--docs", type=int, default=20000)
+    ap.add_argument("--spec", action="append")
+    ap.add_argument("--bin", default=os.path.join(ROOT, "target", "release", "factpress"))
+    ap.add_argument("--no-write", action="store_true", help="print the table, do not rewrite corpora-specs/README.md")
+    a = ap.parse_args()
+    specs = a.spec or sorted(os.path.join(ROOT, "corpora-specs", f) for f in os.listdir(os.path.join(ROOT, "corpora-specs")) if f.endswith(".toml"))
+    results = []
+    started = time.time()
+    for spec_path in specs:
+        spec = tomllib.load(open(spec_path, "rb"))
+        name = os.path.basename(spec_path)
+        with tempfile.TemporaryDirectory() as work:
+            rows = []
+            for c in spec["conditions"]:
+                print(f"{name}: {c['id']} ...", file=sys.stderr, flush=True)
+                rows.append(measure_condition(a.bin, spec_path, spec, c["id"], a.docs, work))
+            prs = pairs(a.bin, work, spec)
+        results.append((name, rows, prs))
+    version = run([a.bin, "--version"]).stdout.strip()
+    body = table(results)
+    print(body)
+    if a.no_write:
+        return
+    readme = os.path.join(ROOT, "corpora-specs", "README.md")
+    text = open(readme).read()
+    begin, end = "<!-- measured:begin -->", "<!-- measured:end -->"
+    block = (
+        f"{begin}\nMeasured by `python3 scripts/measure-corpora.py --docs {a.docs}` with {version}, "
+        f"{a.docs} documents per condition, each condition generated on its own "
+        f"({time.time() - started:.0f} s in all on this machine).\n\n{body}\n{end}"
+    )
+    text = re.sub(re.escape(begin) + ".*?" + re.escape(end), lambda _: block, text, flags=re.S) if begin in text else text + "\n" + block + "\n"
+    open(readme, "w").write(text)
+    print(f"wrote {readme}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
