@@ -112,7 +112,7 @@ fn command_line() -> Vec<String> {
 
 fn interrupted(e: Error) -> Error {
     if cancel_flag().load(Ordering::SeqCst) {
-        Error::Usage("interrupted: nothing was written".into())
+        Error::Interrupted("interrupted: nothing was written".into())
     } else {
         e
     }

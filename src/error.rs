@@ -33,6 +33,10 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    /// Stopped by Ctrl-C; whatever was half-written has been removed.
+    #[error("{0}")]
+    Interrupted(String),
+
     /// A manifest or record that cannot be read back.
     #[error("{path}: {message}")]
     Corrupt { path: PathBuf, message: String },
@@ -57,6 +61,7 @@ impl Error {
             Error::Invalid { .. } | Error::Usage(_) | Error::Render { .. } => 2,
             Error::CheckFailed(_) => 1,
             Error::Io { .. } | Error::Corrupt { .. } => 3,
+            Error::Interrupted(_) => 130,
         }
     }
 }

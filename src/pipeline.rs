@@ -199,7 +199,7 @@ impl Job {
         let expected = self.docs * self.conditions.len() as u64;
         for out in batches {
             if cancel.load(Ordering::Relaxed) {
-                return Err(Error::Usage("interrupted".into()));
+                return Err(Error::Interrupted("interrupted".into()));
             }
             let out = out?;
             let b = out.batch;
@@ -274,7 +274,7 @@ impl Job {
             prev.content_sha256 = hex::encode(cond_hash.finalize());
         }
         if done != expected {
-            return Err(Error::Usage(format!(
+            return Err(Error::Interrupted(format!(
                 "interrupted after {done} of {expected} documents"
             )));
         }

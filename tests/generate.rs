@@ -384,3 +384,44 @@ fn sample_prints_what_generate_writes() {
         assert!(out.contains(r["text"].as_str().unwrap()));
     }
 }
+
+#[test]
+fn ctrl_c_leaves_nothing_behind_and_exits_130() {
+    let tmp = tempdir().unwrap();
+    let out = tmp.path().join("c");
+    // Far more documents than can be written before the signal arrives.
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("factpress"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["generate", MINI, "--quiet", "--docs", "50000000", "--out"])
+        .arg(&out)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until the temporary folder exists, i.e. writing has started.
+    while !std::fs::read_dir(tmp.path()).unwrap().any(|e| {
+        e.unwrap()
+            .file_name()
+            .to_string_lossy()
+            .contains("factpress-tmp")
+    }) {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let result = child.wait_with_output().unwrap();
+    assert_eq!(
+        result.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&result.stderr)
+    );
+    assert!(String::from_utf8_lossy(&result.stderr).contains("interrupted"));
+    assert_eq!(
+        std::fs::read_dir(tmp.path()).unwrap().count(),
+        0,
+        "no corpus and no temporary folder remain"
+    );
+}
