@@ -65,7 +65,8 @@ def percentile(sorted_values, p):
     return sorted_values[k - 1]
 
 
-def name_regex(spec_path, spec):
+def name_parts(spec_path, spec):
+    """The first- and last-name pools as sets, or None when the spec has no such pools."""
     pools = spec.get("pools", {})
     parts = []
     for key in ("first_name", "last_name"):
@@ -79,8 +80,12 @@ def name_regex(spec_path, spec):
         else:
             path = os.path.join(os.path.dirname(spec_path), pool["file"])
             values = [l.strip() for l in open(path) if l.strip() and not l.startswith("#")]
-        parts.append("|".join(sorted((re.escape(v) for v in values), key=len, reverse=True)))
-    return re.compile(r"\b(?:%s) (?:%s)\b" % tuple(parts))
+        parts.append(set(values))
+    return parts
+
+
+# Two adjacent capitalised words (names may hold apostrophes, hyphens and inner capitals).
+PAIR = re.compile(r"(?=\b([A-Z][\w'’-]*) ([A-Z][\w'’-]*)\b)")
 
 
 def measure_condition(binary, spec_path, spec, cond, docs, work):
@@ -105,11 +110,13 @@ def measure_condition(binary, spec_path, spec, cond, docs, work):
     coverage = {f: facts[f]["intended"] / docs for f in cond_facts if f in facts}
 
     words = sorted(len(r["text"].split()) for r in records(out))
-    names = name_regex(spec_path, spec)
+    parts = name_parts(spec_path, spec)
     name_docs = Counter()
-    if names:
+    if parts:
+        first, last = parts
         for r in records(out):
-            name_docs.update(set(names.findall(r["text"])))
+            found = {f"{a} {b}" for a, b in PAIR.findall(r["text"]) if a in first and b in last}
+            name_docs.update(found)
     top_name = name_docs.most_common(1)[0] if name_docs else ("-", 0)
     wide = []
     for p in stats["overuse"]["pools"]:
