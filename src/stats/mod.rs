@@ -395,11 +395,21 @@ fn run_inner(opts: &Options) -> Result<Report> {
             });
         }
         if acc.fact_source != FactSource::None {
-            facts_missing = s
-                .facts
-                .iter()
-                .filter(|f| !acc.facts.contains_key(&f.id))
-                .map(|f| f.id.clone())
+            // For a factpress corpus, only the facts its conditions carry can be missing.
+            let expected: BTreeSet<usize> = match &ctx.inputs.manifest {
+                Some((_, m)) => m
+                    .conditions
+                    .iter()
+                    .filter_map(|c| s.condition(&c.id))
+                    .flat_map(|c| c.facts())
+                    .collect(),
+                None => (0..s.facts.len()).collect(),
+            };
+            facts_missing = expected
+                .into_iter()
+                .map(|f| &s.facts[f].id)
+                .filter(|id| !acc.facts.contains_key(*id))
+                .cloned()
                 .collect();
         }
     }
