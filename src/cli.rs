@@ -13,9 +13,9 @@ use std::path::PathBuf;
 /// makes every byte reproducible. Same spec + seed + version => the same bytes, on any machine,
 /// with any thread or shard count.
 ///
-/// Exit codes: 0 success; 1 a check failed (verify found a mismatch, an audit --fail-on
-/// condition holds); 2 bad usage or invalid
-/// input (spec, template, arguments); 3 an I/O error; 130 interrupted.
+/// Exit codes: 0 success; 1 a check failed (verify or pairs found a mismatch, an audit
+/// --fail-on condition holds); 2 bad usage or invalid input (spec, template, arguments); 3 an
+/// I/O error; 130 interrupted.
 #[derive(Debug, Parser)]
 #[command(name = "factpress", version, max_term_width = 100)]
 pub struct Cli {
