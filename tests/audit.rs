@@ -583,3 +583,52 @@ fn thread_count_does_not_change_the_report() {
     assert_eq!(reports[0], reports[2]);
     assert!(reports[0].len() > 100_000, "3000 documents are all listed");
 }
+
+#[test]
+fn factpress_corpus_summary_is_broken_down_by_condition() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("c");
+    factpress()
+        .args(["generate", MINI, "--quiet", "--docs", "120", "--out"])
+        .arg(&dir)
+        .assert()
+        .success();
+    let report = tmp.path().join("r.json");
+    let out = factpress()
+        .arg("audit")
+        .arg(&dir)
+        .arg("--report")
+        .arg(&report)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let table = String::from_utf8(out).unwrap();
+    assert!(table.contains("condition base: 120 document(s)"), "{table}");
+    assert!(
+        table.contains("condition control: 120 document(s)"),
+        "{table}"
+    );
+    let r: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let conds = &r["summary"]["conditions"];
+    assert_eq!(conds["base"]["documents"], 120);
+    // `house-style` belongs to `control` only: it is intended there and appears nowhere in `base`.
+    assert!(
+        conds["base"]["facts"].get("house-style").is_none(),
+        "{conds}"
+    );
+    let hs = &conds["control"]["facts"]["house-style"];
+    assert!(hs["intended"].as_u64().unwrap() > 0);
+    assert_eq!(hs["intended"], hs["present"]);
+    // The per-condition counts add up to the corpus-wide ones.
+    for f in r["summary"]["facts"].as_array().unwrap() {
+        let id = f["id"].as_str().unwrap();
+        let sum: u64 = ["base", "control"]
+            .iter()
+            .map(|c| conds[c]["facts"][id]["present"].as_u64().unwrap_or(0))
+            .sum();
+        assert_eq!(sum, f["present"].as_u64().unwrap(), "{id}");
+    }
+}

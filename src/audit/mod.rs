@@ -223,7 +223,7 @@ pub fn run(opts: &Options) -> Result<Outcome> {
             });
             for (line, found, entry, row) in scanned {
                 match &found {
-                    Ok(d) => summary.add(d),
+                    Ok(d) => summary.add(d, inputs.sources[batch.source].condition.as_deref()),
                     Err(m) => {
                         summary.malformed += 1;
                         if summary.malformed <= MALFORMED_SHOWN {

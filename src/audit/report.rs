@@ -7,6 +7,7 @@ use super::rules::{Rules, Span};
 use super::scan::DocFindings;
 use serde::Serialize;
 use serde_json::json;
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 /// The totals of an audit.
@@ -25,6 +26,26 @@ pub struct Summary {
     pub overlap: Option<OverlapSummary>,
     /// Facts without `all`/`any` rules, which cannot be detected and were not audited.
     pub undetectable_facts: Vec<String>,
+    /// For factpress corpora: per condition, its documents and, per fact that any of them
+    /// intended or carries, intended / present / leaked / lost — so that a fact of another
+    /// condition showing up ("leaked") is visible condition by condition.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub conditions: BTreeMap<String, ConditionCount>,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct ConditionCount {
+    pub documents: u64,
+    /// By fact id; facts no document of the condition intended or carries are left out.
+    pub facts: BTreeMap<String, StatusCount>,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct StatusCount {
+    pub intended: u64,
+    pub present: u64,
+    pub leaked: u64,
+    pub lost: u64,
 }
 
 #[derive(Debug, Serialize)]
@@ -101,14 +122,36 @@ impl Summary {
                 longest_doc: None,
             }),
             undetectable_facts: Vec::new(),
+            conditions: BTreeMap::new(),
         }
     }
 
-    /// Adds one document's findings.
-    pub fn add(&mut self, d: &DocFindings) {
+    /// Adds one document's findings; `condition` is its condition in a factpress corpus.
+    pub fn add(&mut self, d: &DocFindings, condition: Option<&str>) {
         self.documents += 1;
         self.text_bytes += d.bytes as u64;
         self.text_chars += d.chars as u64;
+        if let (Some(c), Some(_)) = (condition, &d.intended) {
+            let entry = self.conditions.entry(c.to_string()).or_default();
+            entry.documents += 1;
+            for (f, status) in fact_statuses(d) {
+                let n = entry.facts.entry(self.facts[f].id.clone()).or_default();
+                match status {
+                    "intended" => {
+                        n.intended += 1;
+                        n.present += 1;
+                    }
+                    "leaked" => {
+                        n.present += 1;
+                        n.leaked += 1;
+                    }
+                    _ => {
+                        n.intended += 1;
+                        n.lost += 1;
+                    }
+                }
+            }
+        }
         for (f, status) in fact_statuses(d) {
             let c = &mut self.facts[f];
             let bump = |x: &mut Option<u64>| *x.as_mut().expect("intended known") += 1;
@@ -206,6 +249,31 @@ impl Summary {
         }
         for id in &self.undetectable_facts {
             let _ = writeln!(s, "{id:<w$}  (no detect rules: not audited)");
+        }
+        if self.conditions.len() > 1 {
+            let _ = writeln!(s);
+            for (c, n) in &self.conditions {
+                let list = |pick: fn(&StatusCount) -> u64| {
+                    let v: Vec<String> = n
+                        .facts
+                        .iter()
+                        .filter(|(_, x)| pick(x) > 0)
+                        .map(|(f, x)| format!("{f} ({})", pick(x)))
+                        .collect();
+                    if v.is_empty() {
+                        "none".to_string()
+                    } else {
+                        v.join(", ")
+                    }
+                };
+                let _ = writeln!(
+                    s,
+                    "condition {c}: {} document(s); leaked: {}; lost: {}",
+                    n.documents,
+                    list(|x| x.leaked),
+                    list(|x| x.lost)
+                );
+            }
         }
         let _ = writeln!(s);
         let _ = writeln!(
