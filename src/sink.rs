@@ -31,7 +31,7 @@ impl Compression {
     }
 }
 
-/// A writer that hashes and counts what passes through it.
+/// A writer (or reader) that hashes and counts what passes through it.
 pub struct Hashing<W> {
     inner: W,
     hasher: Sha256,
@@ -60,6 +60,15 @@ impl<W: Write> Write for Hashing<W> {
     }
     fn flush(&mut self) -> io::Result<()> {
         self.inner.flush()
+    }
+}
+
+impl<R: io::Read> io::Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
     }
 }
 

@@ -5,7 +5,7 @@
 use crate::error::{Error, Result};
 use crate::generate::{Request, RunOptions, replay};
 use crate::manifest::{FileEntry, Manifest};
-use crate::sink::Compression;
+use crate::sink::{Compression, Hashing};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Read};
@@ -38,17 +38,18 @@ pub fn verify(dir: &Path, regenerate: bool, opts: &RunOptions) -> Result<VerifyR
     for c in &m.conditions {
         let mut cond = Sha256::new();
         let mut content_ok = true;
-        for s in c.shards.iter().chain(&c.provenance) {
+        for s in &c.provenance {
             listed.insert(s.path.clone());
             check_file(dir, s, &mut rep);
         }
+        // One pass per shard: its bytes are hashed as they are decompressed.
         for s in &c.shards {
-            match hash_content(
-                &dir.join(&s.path),
-                m.output.compression,
-                &mut [&mut cond, &mut all],
-            ) {
-                Ok(lines) => {
+            listed.insert(s.path.clone());
+            let path = dir.join(&s.path);
+            match hash_content(&path, m.output.compression, &mut [&mut cond, &mut all]) {
+                Ok((lines, digest)) => {
+                    rep.files_checked += 1;
+                    compare_digest(s, digest, &mut rep);
                     rep.records_checked += lines;
                     if Some(lines) != s.records {
                         rep.problems.push(format!(
@@ -61,6 +62,7 @@ pub fn verify(dir: &Path, regenerate: bool, opts: &RunOptions) -> Result<VerifyR
                 }
                 Err(e) => {
                     content_ok = false;
+                    check_file(dir, s, &mut rep);
                     rep.problems
                         .push(format!("{}: cannot read records: {e}", s.path));
                 }
@@ -124,69 +126,68 @@ pub fn verify(dir: &Path, regenerate: bool, opts: &RunOptions) -> Result<VerifyR
 fn check_file(dir: &Path, e: &FileEntry, rep: &mut VerifyReport) {
     rep.files_checked += 1;
     let path = dir.join(&e.path);
-    match sha256_file(&path) {
-        Ok((sha, bytes)) => {
-            if bytes != e.bytes {
-                rep.problems.push(format!(
-                    "{}: {} bytes, manifest says {}",
-                    e.path, bytes, e.bytes
-                ));
-            }
-            if sha != e.sha256 {
-                rep.problems.push(format!(
-                    "{}: sha256 {sha}, manifest says {}",
-                    e.path, e.sha256
-                ));
-            }
-        }
+    let digest = std::fs::File::open(&path).and_then(|f| {
+        let mut h = Hashing::new(f);
+        std::io::copy(&mut h, &mut std::io::sink())?;
+        let (_, sha, bytes) = h.finish();
+        Ok((sha, bytes))
+    });
+    match digest {
+        Ok(d) => compare_digest(e, d, rep),
         Err(err) => rep
             .problems
             .push(format!("{}: cannot read ({err})", e.path)),
     }
 }
 
-fn sha256_file(path: &Path) -> std::io::Result<(String, u64)> {
-    let mut f = std::fs::File::open(path)?;
-    let mut h = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    let mut total = 0u64;
-    loop {
-        let n = f.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        h.update(&buf[..n]);
-        total += n as u64;
+/// Records a mismatch between a file's (sha256, size) and its manifest entry.
+fn compare_digest(e: &FileEntry, (sha, bytes): (String, u64), rep: &mut VerifyReport) {
+    if bytes != e.bytes {
+        rep.problems.push(format!(
+            "{}: {} bytes, manifest says {}",
+            e.path, bytes, e.bytes
+        ));
     }
-    Ok((hex::encode(h.finalize()), total))
+    if sha != e.sha256 {
+        rep.problems.push(format!(
+            "{}: sha256 {sha}, manifest says {}",
+            e.path, e.sha256
+        ));
+    }
 }
 
-/// Streams the uncompressed records of a shard into the hashers; returns the line count.
+/// Streams the uncompressed records of a shard into the hashers; returns the line count and
+/// the (sha256, size) of the shard file itself, read once.
 fn hash_content(
     path: &Path,
     compression: Compression,
     hashers: &mut [&mut Sha256],
-) -> std::io::Result<u64> {
-    let f = std::fs::File::open(path)?;
-    let reader: Box<dyn Read> = match compression {
-        Compression::Zstd => Box::new(zstd::Decoder::new(f)?),
-        Compression::None => Box::new(f),
-    };
-    let mut r = BufReader::with_capacity(1 << 20, reader);
+) -> std::io::Result<(u64, (String, u64))> {
+    let mut file = Hashing::new(std::fs::File::open(path)?);
     let mut lines = 0u64;
-    loop {
-        let buf = r.fill_buf()?;
-        if buf.is_empty() {
-            break;
+    {
+        let reader: Box<dyn Read + '_> = match compression {
+            Compression::Zstd => Box::new(zstd::Decoder::new(&mut file)?),
+            Compression::None => Box::new(&mut file),
+        };
+        let mut r = BufReader::with_capacity(1 << 20, reader);
+        loop {
+            let buf = r.fill_buf()?;
+            if buf.is_empty() {
+                break;
+            }
+            for h in hashers.iter_mut() {
+                h.update(buf);
+            }
+            lines += buf.iter().filter(|&&b| b == b'\n').count() as u64;
+            let n = buf.len();
+            r.consume(n);
         }
-        for h in hashers.iter_mut() {
-            h.update(buf);
-        }
-        lines += buf.iter().filter(|&&b| b == b'\n').count() as u64;
-        let n = buf.len();
-        r.consume(n);
     }
-    Ok(lines)
+    // Bytes after the last zstd frame (none in a sound shard) still count.
+    std::io::copy(&mut file, &mut std::io::sink())?;
+    let (_, sha, bytes) = file.finish();
+    Ok((lines, (sha, bytes)))
 }
 
 impl VerifyReport {
