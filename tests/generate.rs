@@ -84,15 +84,7 @@ fn verify_passes_then_names_the_shard_with_one_changed_byte() {
     let mid = bytes.len() / 2;
     bytes[mid] ^= 0x01;
     std::fs::write(&path, bytes).unwrap();
-    let out = factpress()
-        .args(["verify"])
-        .arg(&dir)
-        .assert()
-        .code(1)
-        .get_output()
-        .stderr
-        .clone();
-    let err = String::from_utf8(out).unwrap();
+    let err = stderr_of(factpress().args(["verify"]).arg(&dir).assert(), 1);
     assert!(
         err.contains(&victim),
         "error names the changed shard: {err}"
@@ -117,15 +109,7 @@ fn verify_catches_a_changed_source_file_and_a_stray_file() {
     generate(&dir, &[]);
     std::fs::write(dir.join("source/templates/brief.j2"), "changed").unwrap();
     std::fs::write(dir.join("data/extra.jsonl.zst"), "x").unwrap();
-    let out = factpress()
-        .args(["verify"])
-        .arg(&dir)
-        .assert()
-        .code(1)
-        .get_output()
-        .stderr
-        .clone();
-    let err = String::from_utf8(out).unwrap();
+    let err = stderr_of(factpress().args(["verify"]).arg(&dir).assert(), 1);
     assert!(err.contains("source/templates/brief.j2"), "{err}");
     assert!(
         err.contains("data/extra.jsonl.zst: file not listed"),

@@ -199,7 +199,7 @@ fn pairs_flags_differences_outside_the_changed_facts() {
         .arg(work.join("spec.toml"))
         .assert()
         .success();
-    let out = factpress()
+    let pairs = factpress()
         .args(["pairs"])
         .arg(&dir)
         .args([
@@ -208,11 +208,8 @@ fn pairs_flags_differences_outside_the_changed_facts() {
             "--condition-b",
             "tiers-reversed",
         ])
-        .assert()
-        .code(1)
-        .get_output()
-        .clone();
-    let err = String::from_utf8(out.stderr).unwrap();
+        .assert();
+    let err = stderr_of(pairs, 1);
     assert!(
         err.contains("differ outside the replaced or dropped facts"),
         "{err}"

@@ -58,3 +58,8 @@ pub fn zstd_lines(path: &Path) -> Vec<String> {
         .map(String::from)
         .collect()
 }
+
+/// The stderr of a run that must exit with `code`, as text.
+pub fn stderr_of(run: assert_cmd::assert::Assert, code: i32) -> String {
+    String::from_utf8(run.code(code).get_output().stderr.clone()).expect("UTF-8 stderr")
+}
