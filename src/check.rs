@@ -1,15 +1,16 @@
 //! `factpress check`: everything that can be wrong with a spec before a single document is
 //! written — parse and references (in `spec`), template syntax, names a template uses but the
 //! context lacks, pools that do not exist, and a trial render of every template and every fact
-//! variant. All problems are reported together.
+//! variant. All problems are reported together. A reader of a spec: it takes a built
+//! [`Renderer`] for the trial renders and never builds one itself.
 
-use crate::diag::Diagnostics;
+use crate::diag::{Diagnostics, FileId};
 use crate::error::Result;
 use crate::plan::{DocPlan, FactChoice};
 use crate::render::{Renderer, variant_name};
 use crate::spec::Spec;
 use regex::Regex;
-use std::sync::Arc;
+use std::sync::LazyLock;
 
 /// Trial renders per template and fact set.
 const TRIALS: u64 = 8;
@@ -23,26 +24,54 @@ pub struct CheckReport {
     pub warnings: Vec<String>,
 }
 
-/// Compiles and trial-renders everything in `spec`; returns the renderer for further use.
-pub fn check(spec: Arc<Spec>, seed: u64) -> Result<(Renderer, CheckReport)> {
+/// Checks everything in the renderer's spec: static checks of every template branch, then
+/// trial renders. All problems are reported at once (exit 2).
+pub fn check(renderer: &Renderer) -> Result<CheckReport> {
+    let spec = renderer.spec();
     let mut diags = Diagnostics::new();
-    let renderer = Renderer::new(spec.clone(), seed, &mut diags);
+    let files = Files::register(spec, &mut diags);
+    static_checks(renderer, &files, &mut diags);
     if !diags.is_empty() {
         return Err(diags.into_result().expect_err("diagnostics were recorded"));
     }
-    let mut diags = Diagnostics::new();
-    let spec_file = spec.spec_file(&mut diags);
-    let files: Vec<_> = spec
-        .templates
-        .iter()
-        .map(|t| diags.add_file(t.path.display().to_string(), t.text.clone()))
-        .collect();
+    let mut report = CheckReport {
+        templates_rendered: 0,
+        variants_rendered: 0,
+        warnings: replacement_warnings(spec),
+    };
+    trial_renders(renderer, &files, &mut diags, &mut report);
+    diags.into_result()?;
+    Ok(report)
+}
+
+/// The spec file and each template registered with the diagnostics, by template position.
+struct Files {
+    spec: FileId,
+    templates: Vec<FileId>,
+}
+
+impl Files {
+    fn register(spec: &Spec, diags: &mut Diagnostics) -> Files {
+        Files {
+            spec: spec.spec_file(diags),
+            templates: spec
+                .templates
+                .iter()
+                .map(|t| diags.add_file(t.path.display().to_string(), t.text.clone()))
+                .collect(),
+        }
+    }
+}
+
+static POOL_CALL: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"\bpick(?:_n)?\(\s*["']([^"']*)["']"#).expect("static regex"));
+
+/// Static checks see every branch, not only the ones a trial render takes.
+fn static_checks(renderer: &Renderer, files: &Files, diags: &mut Diagnostics) {
+    let spec = renderer.spec();
     let word =
         |name: &str| Regex::new(&format!(r"\b{}\b", regex::escape(name))).expect("escaped regex");
-    let pool_call = Regex::new(r#"\bpick(?:_n)?\(\s*["']([^"']*)["']"#).expect("static regex");
-
-    // Static checks see every branch, not only the ones a trial render takes.
-    for (t, &file) in spec.templates.iter().zip(&files) {
+    for (t, &file) in spec.templates.iter().zip(&files.templates) {
         // Partials get their context from the template that includes them, so only doc-type
         // templates are checked for undefined names here; trial renders cover the partials.
         let entry = spec.doc_types.iter().any(|d| d.templates.contains(&t.name));
@@ -53,10 +82,10 @@ pub fn check(spec: Arc<Spec>, seed: u64) -> Result<(Renderer, CheckReport)> {
                 range,
                 format!("undefined variable `{name}` in template {}", t.name),
                 "not defined",
-                context_note(&spec),
+                context_note(spec),
             );
         }
-        for cap in pool_call.captures_iter(&t.text) {
+        for cap in POOL_CALL.captures_iter(&t.text) {
             let m = cap.get(1).expect("group 1");
             if !spec.pools.contains_key(m.as_str()) {
                 diags.error_with_notes(
@@ -64,7 +93,7 @@ pub fn check(spec: Arc<Spec>, seed: u64) -> Result<(Renderer, CheckReport)> {
                     m.range(),
                     format!("unknown pool `{}` in template {}", m.as_str(), t.name),
                     "no such pool",
-                    pools_note(&spec),
+                    pools_note(spec),
                 );
             }
         }
@@ -74,21 +103,21 @@ pub fn check(spec: Arc<Spec>, seed: u64) -> Result<(Renderer, CheckReport)> {
             let span = f.variant_spans[k].clone();
             for name in renderer.undeclared(&variant_name(&f.id, k)) {
                 diags.error_with_notes(
-                    spec_file,
+                    files.spec,
                     span.clone(),
                     format!(
                         "undefined variable `{name}` in variant {k} of fact `{}`",
                         f.id
                     ),
                     "in this variant",
-                    context_note(&spec),
+                    context_note(spec),
                 );
             }
-            for cap in pool_call.captures_iter(v) {
+            for cap in POOL_CALL.captures_iter(v) {
                 let m = cap.get(1).expect("group 1");
                 if !spec.pools.contains_key(m.as_str()) {
                     diags.error_with_notes(
-                        spec_file,
+                        files.spec,
                         span.clone(),
                         format!(
                             "unknown pool `{}` in variant {k} of fact `{}`",
@@ -96,17 +125,17 @@ pub fn check(spec: Arc<Spec>, seed: u64) -> Result<(Renderer, CheckReport)> {
                             f.id
                         ),
                         "in this variant",
-                        pools_note(&spec),
+                        pools_note(spec),
                     );
                 }
             }
         }
     }
-    if !diags.is_empty() {
-        return Err(diags.into_result().expect_err("diagnostics were recorded"));
-    }
+}
 
-    // Trial renders: one document per template of every doc type, and every fact variant.
+/// The fact sets trial documents carry: some facts of the first condition, and none when a
+/// document may carry none (facts_per_doc.min is 0, or a derived condition drops facts).
+fn trial_fact_sets(spec: &Spec) -> Vec<Vec<FactChoice>> {
     let cond = &spec.conditions[0];
     let n = (spec.facts_per_doc.1 as usize).min(cond.slots.len());
     let some_facts: Vec<FactChoice> = cond
@@ -119,56 +148,28 @@ pub fn check(spec: Arc<Spec>, seed: u64) -> Result<(Renderer, CheckReport)> {
             slot,
         })
         .collect();
-    // Documents may carry no fact at all when facts_per_doc.min is 0 or a derived condition
-    // drops facts: templates must render those too.
     let may_be_empty = spec.facts_per_doc.0 == 0
         || spec
             .conditions
             .iter()
             .any(|c| c.slots.iter().any(Option::is_none));
-    let mut fact_sets = vec![some_facts];
+    let mut sets = vec![some_facts];
     if may_be_empty {
-        fact_sets.push(Vec::new());
+        sets.push(Vec::new());
     }
-    let mut report = CheckReport {
-        templates_rendered: 0,
-        variants_rendered: 0,
-        warnings: replacement_warnings(&spec),
-    };
-    let report_error = |diags: &mut Diagnostics, e: minijinja::Error| {
-        let name = e.name().unwrap_or("");
-        if let Some(rest) = name.strip_prefix("fact:")
-            && let Some((id, k)) = rest.rsplit_once('#')
-            && let (Some(f), Ok(k)) = (spec.facts.iter().find(|f| f.id == id), k.parse::<usize>())
-        {
-            diags.error(
-                spec_file,
-                f.variant_spans[k].clone(),
-                format!(
-                    "variant {k} of fact `{id}` failed to render: {}",
-                    crate::render::detail(&e)
-                ),
-                "in this variant",
-            );
-        } else if let Some(pos) = spec.templates.iter().position(|t| t.name == name) {
-            diags.error(
-                files[pos],
-                e.range().unwrap_or(0..0),
-                format!(
-                    "template {name} failed to render (line {}): {}",
-                    e.line().unwrap_or(0),
-                    crate::render::detail(&e)
-                ),
-                "here",
-            );
-        } else {
-            diags.error_unplaced(
-                format!("render failed: {}", crate::render::describe(&spec, &e)),
-                vec![],
-            );
-        }
-    };
-    // Several indices per template, so that more of its random branches are taken.
+    sets
+}
+
+/// One document per template of every doc type (several indices each, so that more of its
+/// random branches are taken), and every fact variant.
+fn trial_renders(
+    renderer: &Renderer,
+    files: &Files,
+    diags: &mut Diagnostics,
+    report: &mut CheckReport,
+) {
+    let spec = renderer.spec();
+    let fact_sets = trial_fact_sets(spec);
     for (d, dt) in spec.doc_types.iter().enumerate() {
         for t in 0..dt.templates.len() {
             let mut failed = false;
@@ -183,7 +184,7 @@ pub fn check(spec: Arc<Spec>, seed: u64) -> Result<(Renderer, CheckReport)> {
                         date: spec.anchor_date,
                     };
                     if let Err(e) = renderer.render(&plan) {
-                        report_error(&mut diags, e);
+                        report_render_error(spec, files, diags, e);
                         failed = true;
                         break 'trials;
                     }
@@ -210,12 +211,45 @@ pub fn check(spec: Arc<Spec>, seed: u64) -> Result<(Renderer, CheckReport)> {
             };
             match renderer.render(&plan) {
                 Ok(_) => report.variants_rendered += 1,
-                Err(e) => report_error(&mut diags, e),
+                Err(e) => report_render_error(spec, files, diags, e),
             }
         }
     }
-    diags.into_result()?;
-    Ok((renderer, report))
+}
+
+/// Points a trial-render failure at the fact variant or template line it came from.
+fn report_render_error(spec: &Spec, files: &Files, diags: &mut Diagnostics, e: minijinja::Error) {
+    let name = e.name().unwrap_or("");
+    if let Some(rest) = name.strip_prefix("fact:")
+        && let Some((id, k)) = rest.rsplit_once('#')
+        && let (Some(f), Ok(k)) = (spec.facts.iter().find(|f| f.id == id), k.parse::<usize>())
+    {
+        diags.error(
+            files.spec,
+            f.variant_spans[k].clone(),
+            format!(
+                "variant {k} of fact `{id}` failed to render: {}",
+                crate::render::detail(&e)
+            ),
+            "in this variant",
+        );
+    } else if let Some(pos) = spec.templates.iter().position(|t| t.name == name) {
+        diags.error(
+            files.templates[pos],
+            e.range().unwrap_or(0..0),
+            format!(
+                "template {name} failed to render (line {}): {}",
+                e.line().unwrap_or(0),
+                crate::render::detail(&e)
+            ),
+            "here",
+        );
+    } else {
+        diags.error_unplaced(
+            format!("render failed: {}", crate::render::describe(spec, &e)),
+            vec![],
+        );
+    }
 }
 
 fn context_note(spec: &Spec) -> Vec<String> {

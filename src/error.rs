@@ -17,12 +17,15 @@ pub enum Error {
     #[error("{0}")]
     CheckFailed(String),
 
-    /// A template failed while rendering a document during generation.
-    #[error("rendering document {index} of condition `{condition}` failed:\n{message}")]
+    /// A template failed while rendering a document. `location` names the template (or fact
+    /// variant) and line; the engine's own error is the source.
+    #[error("rendering document {index} of condition `{condition}` failed:\n{location}")]
     Render {
         condition: String,
         index: u64,
-        message: String,
+        location: String,
+        #[source]
+        source: minijinja::Error,
     },
 
     #[error("{action} {path}")]
@@ -33,7 +36,17 @@ pub enum Error {
         source: std::io::Error,
     },
 
-    /// Stopped by Ctrl-C; whatever was half-written has been removed.
+    /// A corpus file stopped being readable part-way (a corrupt zstd frame, a truncated gzip
+    /// stream, a failing disk): `line` lines were read before.
+    #[error("cannot read {path} after line {line}")]
+    Read {
+        path: PathBuf,
+        line: u64,
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// Stopped by Ctrl-C or SIGTERM; whatever was half-written has been removed.
     #[error("{0}")]
     Interrupted(String),
 
@@ -60,7 +73,7 @@ impl Error {
         match self {
             Error::Invalid { .. } | Error::Usage(_) | Error::Render { .. } => 2,
             Error::CheckFailed(_) => 1,
-            Error::Io { .. } | Error::Corrupt { .. } => 3,
+            Error::Io { .. } | Error::Read { .. } | Error::Corrupt { .. } => 3,
             Error::Interrupted(_) => 130,
         }
     }

@@ -1,35 +1,31 @@
-//! `factpress generate` and `factpress regenerate`: resolve a request (from the command line
-//! or from a manifest), check the spec, run the pipeline into a temporary folder, copy the
-//! sources, write the manifest last, and move the folder into place.
+//! `factpress generate` and `factpress regenerate`: resolve what to generate (from the command
+//! line or from a manifest), build the renderer and check the spec, run the pipeline into a
+//! temporary folder, copy the sources, write the manifest last, and move the folder into place.
 
 use crate::check::check;
 use crate::error::{Error, Result};
-use crate::manifest::{self, ConditionEntry, FileEntry, Manifest, Output, Tool};
-use crate::pipeline::{BATCH, Job, JobOutput};
-use crate::record::Format;
-use crate::sink::{self, Compression, ZSTD_LEVEL};
+use crate::manifest::{self, ConditionEntry, FileEntry, Manifest, Tool};
+use crate::observe::Observer;
+use crate::output::Output;
+use crate::pipeline::{Job, JobOutput};
+use crate::render::Renderer;
+use crate::sink::{self, TempDir};
 use crate::spec::Spec;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 
-pub const DEFAULT_DOCTAG: &str = "<DOCTAG>";
-
-/// A fully resolved generation request.
+/// What to generate: the spec with its `--var` overrides applied, the seed, the number of
+/// documents per condition and the conditions. How it is written is [`Output`]'s business.
 #[derive(Clone)]
-pub struct Request {
+pub struct Selection {
     pub spec: Arc<Spec>,
     pub var_overrides: BTreeMap<String, String>,
     pub seed: u64,
     pub docs: u64,
     /// Indices into `spec.conditions`, in output order.
     pub conditions: Vec<usize>,
-    pub shards: u32,
-    pub format: Format,
-    pub compression: Compression,
-    pub doctag: String,
 }
 
 /// Command-line choices before they are checked against the spec.
@@ -41,16 +37,9 @@ pub struct Choices {
     pub vars: BTreeMap<String, String>,
 }
 
-impl Request {
+impl Selection {
     /// Loads the spec and resolves the choices against it.
-    pub fn resolve(
-        spec_path: &Path,
-        choices: &Choices,
-        shards: u32,
-        format: Format,
-        compression: Compression,
-        doctag: String,
-    ) -> Result<Request> {
+    pub fn resolve(spec_path: &Path, choices: &Choices) -> Result<Selection> {
         let mut spec = Spec::load(spec_path)?;
         spec.apply_vars(&choices.vars)?;
         let conditions = resolve_conditions(&spec, &choices.conditions)?;
@@ -58,27 +47,18 @@ impl Request {
         if docs == 0 {
             return Err(Error::Usage("--docs must be at least 1".into()));
         }
-        if shards == 0 || u64::from(shards) > docs {
-            return Err(Error::Usage(format!(
-                "--shards {shards}: expected between 1 and the number of documents per condition ({docs})"
-            )));
-        }
         let seed = choices.seed.unwrap_or(spec.seed);
-        Ok(Request {
+        Ok(Selection {
             spec: Arc::new(spec),
             var_overrides: choices.vars.clone(),
             seed,
             docs,
             conditions,
-            shards,
-            format,
-            compression,
-            doctag,
         })
     }
 
-    /// Rebuilds the request recorded in a corpus's manifest, from the corpus's own `source/`.
-    pub fn from_manifest(dir: &Path, m: &Manifest) -> Result<Request> {
+    /// The selection recorded in a corpus's manifest, from the corpus's own `source/`.
+    pub fn from_manifest(dir: &Path, m: &Manifest) -> Result<Selection> {
         let spec_path = dir.join("source").join(&m.spec);
         let choices = Choices {
             conditions: m.conditions.iter().map(|c| c.id.clone()).collect(),
@@ -86,42 +66,18 @@ impl Request {
             seed: Some(m.seed),
             vars: m.var_overrides.clone(),
         };
-        let doctag = m
-            .output
-            .doctag
-            .clone()
-            .unwrap_or_else(|| DEFAULT_DOCTAG.to_string());
-        let req = Request::resolve(
-            &spec_path,
-            &choices,
-            m.output.shards,
-            m.output.format,
-            m.output.compression,
-            doctag,
-        )?;
-        if m.output.batch_records != BATCH {
-            return Err(Error::Usage(format!(
-                "this corpus was written in batches of {} records; this factpress writes {BATCH} and cannot reproduce its bytes",
-                m.output.batch_records
-            )));
-        }
-        Ok(req)
+        Selection::resolve(&spec_path, &choices)
     }
 
-    /// Checks the spec (trial renders included) and returns the job to run.
-    pub fn job(&self) -> Result<Job> {
-        let (renderer, report) = check(self.spec.clone(), self.seed)?;
-        Ok(Job {
-            renderer: Arc::new(renderer),
-            seed: self.seed,
-            docs: self.docs,
-            conditions: self.conditions.clone(),
-            shards: self.shards,
-            format: self.format,
-            compression: self.compression,
-            doctag: self.doctag.clone(),
-            warnings: report.warnings,
-        })
+    /// Compiles the templates and fact variants (syntax errors are located, exit 2). Only
+    /// builds: `check::check` is what trial-renders.
+    pub fn renderer(&self) -> Result<Renderer> {
+        Renderer::new(self.spec.clone(), self.seed)
+    }
+
+    /// The total number of documents: conditions x documents per condition.
+    pub fn total(&self) -> u64 {
+        self.docs.saturating_mul(self.conditions.len() as u64)
     }
 }
 
@@ -148,40 +104,55 @@ fn resolve_conditions(spec: &Spec, wanted: &[String]) -> Result<Vec<usize>> {
     Ok(out)
 }
 
-/// Options that change how a run goes but never what it writes.
+/// How a run goes, never what it writes.
 pub struct RunOptions<'a> {
     pub threads: usize,
-    pub progress: &'a (dyn Fn(u64) + Sync),
-    pub cancel: &'a AtomicBool,
+    pub observer: &'a dyn Observer,
+    /// Recorded in the manifest, for people; takes part in no digest.
     pub command_line: Vec<String>,
-    /// Receives warnings (from `check`) before the run starts.
-    pub warn: &'a dyn Fn(&str),
 }
 
-/// Writes the corpus of `req` to `out` (which must not exist or be an empty folder).
-pub fn write_corpus(req: &Request, out: &Path, opts: &RunOptions) -> Result<Manifest> {
+/// Writes the corpus of `sel` to `out` (which must not exist or be an empty folder). Nothing
+/// is left behind unless the whole corpus is written: the temporary folder is removed on an
+/// error, a panic or a cancelled run.
+pub fn write_corpus(
+    sel: &Selection,
+    output: &Output,
+    out: &Path,
+    opts: &RunOptions,
+) -> Result<Manifest> {
+    output.check(sel.docs)?;
     sink::check_out(out)?;
-    let job = req.job()?;
-    job.warnings.iter().for_each(|w| (opts.warn)(w));
-    let tmp = sink::temp_dir_for(out)?;
-    let result = (|| {
-        let sources = copy_sources(&req.spec, &tmp)?;
-        let output = job.run(Some(&tmp), opts.threads, opts.progress, opts.cancel)?;
-        let manifest = build_manifest(req, output, sources.0, sources.1, opts.command_line.clone());
-        manifest.write(&tmp)?;
-        sink::publish(&tmp, out)?;
-        Ok(manifest)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_dir_all(&tmp);
-    }
-    result
+    let renderer = Arc::new(sel.renderer()?);
+    let report = check(&renderer)?;
+    report.warnings.iter().for_each(|w| opts.observer.warn(w));
+    let job = Job::new(sel, renderer, output.clone());
+    let tmp = TempDir::beside(out)?;
+    let (sources, spec_rel) = copy_sources(&sel.spec, tmp.path())?;
+    let produced = job.run(Some(tmp.path()), opts.threads, opts.observer)?;
+    let manifest = build_manifest(
+        sel,
+        output,
+        produced,
+        sources,
+        spec_rel,
+        opts.command_line.clone(),
+    );
+    manifest.write(tmp.path())?;
+    tmp.publish(out)?;
+    Ok(manifest)
 }
 
-/// Re-renders `req` without writing anything, for `verify --regenerate`.
-pub fn replay(req: &Request, opts: &RunOptions) -> Result<JobOutput> {
-    req.job()?
-        .run(None, opts.threads, opts.progress, opts.cancel)
+/// Re-renders `sel` with `renderer` (built from it) without writing anything, for
+/// `verify --regenerate`: the digests it returns are those a `write_corpus` would record.
+pub fn replay(
+    sel: &Selection,
+    renderer: Arc<Renderer>,
+    output: &Output,
+    opts: &RunOptions,
+) -> Result<JobOutput> {
+    output.check(sel.docs)?;
+    Job::new(sel, renderer, output.clone()).run(None, opts.threads, opts.observer)
 }
 
 /// Copies every source file under `dir/source/`, keeping their layout relative to the
@@ -230,13 +201,14 @@ fn copy_sources(spec: &Spec, dir: &Path) -> Result<(Vec<FileEntry>, String)> {
 }
 
 fn build_manifest(
-    req: &Request,
+    sel: &Selection,
+    output: &Output,
     out: JobOutput,
     sources: Vec<FileEntry>,
     spec_rel: String,
     command_line: Vec<String>,
 ) -> Manifest {
-    let spec = &req.spec;
+    let spec = &sel.spec;
     let entry = |(path, w): (String, crate::sink::Written)| FileEntry {
         path,
         records: Some(w.records),
@@ -257,7 +229,7 @@ fn build_manifest(
             }
             ConditionEntry {
                 id: spec.conditions[c.condition].id.clone(),
-                docs: req.docs,
+                docs: sel.docs,
                 content_sha256: c.content_sha256,
                 shards: c.shards.into_iter().map(entry).collect(),
                 provenance: c.provenance.into_iter().map(entry).collect(),
@@ -283,19 +255,12 @@ fn build_manifest(
         },
         corpus: spec.name.clone(),
         spec: spec_rel,
-        seed: req.seed,
-        docs_per_condition: req.docs,
+        seed: sel.seed,
+        docs_per_condition: sel.docs,
         rng: crate::rng::ALGORITHM.into(),
         vars: spec.vars.clone(),
-        var_overrides: req.var_overrides.clone(),
-        output: Output {
-            format: req.format,
-            compression: req.compression,
-            zstd_level: (req.compression == Compression::Zstd).then_some(ZSTD_LEVEL),
-            doctag: (req.format == Format::OaiDoctag).then(|| req.doctag.clone()),
-            shards: req.shards,
-            batch_records: BATCH,
-        },
+        var_overrides: sel.var_overrides.clone(),
+        output: output.clone(),
         content_sha256: out.content_sha256,
         conditions,
         sources,

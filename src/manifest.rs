@@ -3,8 +3,7 @@
 //! takes part in no digest.
 
 use crate::error::{Error, Result};
-use crate::record::Format;
-use crate::sink::Compression;
+pub use crate::output::Output;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -45,19 +44,6 @@ pub struct Tool {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Output {
-    pub format: Format,
-    pub compression: Compression,
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub zstd_level: Option<i32>,
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub doctag: Option<String>,
-    pub shards: u32,
-    /// Records per write batch inside a shard (fixes the compressed bytes).
-    pub batch_records: u64,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct ConditionEntry {
     pub id: String,
     pub docs: u64,
@@ -83,15 +69,21 @@ pub struct FileEntry {
 }
 
 impl Manifest {
+    /// Reads `dir/manifest.json`. A folder without one is not a corpus (exit 2); a manifest
+    /// that exists but cannot be read is an I/O error (exit 3); one that does not parse is
+    /// corrupt (exit 3).
     pub fn read(dir: &Path) -> Result<Manifest> {
         let path = dir.join(FILE_NAME);
-        let text = std::fs::read_to_string(&path).map_err(|e| {
-            Error::Usage(format!(
-                "{} is not a factpress corpus: cannot read {} ({e})",
-                dir.display(),
-                path.display()
-            ))
-        })?;
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(Error::Usage(format!(
+                    "{} is not a factpress corpus: it has no {FILE_NAME} (an interrupted run leaves none; a finished corpus always has one)",
+                    dir.display()
+                )));
+            }
+            Err(e) => return Err(Error::io("cannot read", &path)(e)),
+        };
         let m: Manifest = serde_json::from_str(&text).map_err(|e| Error::Corrupt {
             path: path.clone(),
             message: format!("invalid manifest: {e}"),

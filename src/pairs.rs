@@ -4,98 +4,73 @@
 //! Anything else is an error. Read-only: re-renders the fact texts from each corpus's own
 //! `source/`, never writes.
 
-use crate::check::check;
+use crate::corpus::{Corpus, Source, text_field};
 use crate::error::{Error, Result};
-use crate::generate::Request;
-use crate::input;
-use crate::manifest::Manifest;
-use crate::plan::plan_doc;
-use crate::record::Format;
-use crate::render::{Renderer, describe, doc_id};
+use crate::observe::Observer;
+use crate::plan::{DocPlan, plan_doc};
+use crate::render::{Rendered, doc_id};
 use rayon::prelude::*;
 use similar::{Algorithm, DiffTag, capture_diff_slices};
-use std::io::BufRead;
 use std::ops::Range;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+
+/// Document pairs compared together (rendered and diffed in parallel).
+const PAIR_BATCH: usize = 512;
 
 /// One side of a comparison: a corpus folder and one of its conditions.
 pub struct Side {
-    pub dir: PathBuf,
-    pub manifest: Manifest,
+    pub corpus: Corpus,
     pub condition: String,
-    renderer: Renderer,
-    req: Request,
+    source: Source,
     cond_index: usize,
 }
 
 impl Side {
-    pub fn open(dir: &Path, manifest: Manifest, condition: String) -> Result<Side> {
-        if !manifest.conditions.iter().any(|c| c.id == condition) {
-            let known: Vec<&str> = manifest.conditions.iter().map(|c| c.id.as_str()).collect();
-            return Err(Error::Usage(format!(
-                "{}: no condition `{condition}` (it has: {})",
-                dir.display(),
-                known.join(", ")
-            )));
-        }
-        let req = Request::from_manifest(dir, &manifest)?;
-        let cond_index = req
-            .spec
-            .conditions
-            .iter()
-            .position(|c| c.id == condition)
+    pub fn open(corpus: Corpus, condition: String) -> Result<Side> {
+        corpus.require_condition(&condition)?;
+        let source = corpus.source()?;
+        let cond_index = source
+            .condition_index(&condition)
             .expect("manifest conditions come from the spec");
-        let (renderer, _) = check(req.spec.clone(), req.seed)?;
         Ok(Side {
-            dir: dir.to_path_buf(),
-            manifest,
+            corpus,
             condition,
-            renderer,
-            req,
+            source,
             cond_index,
         })
     }
 
     fn family(&self) -> &str {
-        crate::plan::family(&self.req.spec, self.cond_index)
+        crate::plan::family(&self.source.selection.spec, self.cond_index)
     }
 
-    /// Streams this condition's records, in index order, as document texts.
-    fn texts(&self) -> Result<impl Iterator<Item = Result<String>> + '_> {
-        let entry = self
-            .manifest
-            .conditions
-            .iter()
-            .find(|c| c.id == self.condition)
-            .expect("checked in open");
-        let field = if self.manifest.output.format == Format::OaiDoctag {
-            "messages.1.content"
-        } else {
-            "text"
-        };
-        let mut readers = Vec::new();
-        for s in &entry.shards {
-            readers.push((
-                self.dir.join(&s.path),
-                input::open(&self.dir.join(&s.path))?,
-            ));
-        }
-        Ok(readers.into_iter().flat_map(move |(path, r)| {
-            r.lines().enumerate().map(move |(n, line)| {
-                let line = line.map_err(Error::io("cannot read", &path))?;
-                let v: serde_json::Value =
-                    serde_json::from_str(&line).map_err(|e| Error::Corrupt {
-                        path: path.clone(),
-                        message: format!("line {}: {e}", n + 1),
-                    })?;
-                input::text_field(&v, field)
-                    .map(str::to_string)
-                    .map_err(|m| Error::Corrupt {
-                        path: path.clone(),
-                        message: format!("line {}: {m}", n + 1),
-                    })
+    fn seed(&self) -> u64 {
+        self.source.selection.seed
+    }
+
+    /// This condition's records, in index order, as document texts. Every record is needed
+    /// to keep the pairs aligned, so a malformed line is an error here (named by file:line).
+    fn texts(&self) -> impl Iterator<Item = Result<String>> + '_ {
+        let field = self.corpus.default_text_field();
+        let files = self.corpus.files();
+        self.corpus
+            .batches(PAIR_BATCH, |f| {
+                f.condition.as_deref() == Some(&self.condition)
             })
-        }))
+            .flat_map(move |b| match b {
+                Ok(b) => b.lines.into_iter().map(Ok).collect::<Vec<_>>(),
+                Err(e) => vec![Err(e)],
+            })
+            .map(move |l| {
+                let l = l?;
+                let bad = |message: String| Error::Corrupt {
+                    path: files[l.file].path.clone(),
+                    message: format!("line {}: {message}", l.number),
+                };
+                let v: serde_json::Value =
+                    serde_json::from_str(&l.text).map_err(|e| bad(e.to_string()))?;
+                text_field(&v, field).map(str::to_string).map_err(bad)
+            })
     }
 }
 
@@ -143,26 +118,28 @@ pub fn compare(
     a: &Side,
     b: &Side,
     threads: usize,
+    obs: &dyn Observer,
     mut each: impl FnMut(&PairResult),
 ) -> Result<Summary> {
-    if a.req.seed != b.req.seed || a.family() != b.family() {
-        eprintln!(
-            "warning: `{}` (seed {}, family `{}`) and `{}` (seed {}, family `{}`) do not share random streams; they are not matched corpora and most documents will differ",
+    if a.seed() != b.seed() || a.family() != b.family() {
+        obs.warn(&format!(
+            "`{}` (seed {}, family `{}`) and `{}` (seed {}, family `{}`) do not share random streams; they are not matched corpora and most documents will differ",
             a.condition,
-            a.req.seed,
+            a.seed(),
             a.family(),
             b.condition,
-            b.req.seed,
+            b.seed(),
             b.family()
-        );
+        ));
     }
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads.max(1))
         .build()
         .map_err(|e| Error::Usage(e.to_string()))?;
-    let n = a.req.docs.min(b.req.docs);
-    let mut ta = a.texts()?;
-    let mut tb = b.texts()?;
+    let n = a.source.selection.docs.min(b.source.selection.docs);
+    let mut ta = a.texts();
+    let mut tb = b.texts();
+    obs.start("pairs", Some(n), "pairs");
     let mut sum = Summary {
         compared: 0,
         identical: 0,
@@ -175,10 +152,15 @@ pub fn compare(
     let mut index = 0u64;
     while index < n {
         let mut batch = Vec::new();
-        while batch.len() < 512 && index < n {
+        if obs.cancelled() {
+            obs.finish();
+            return Err(Error::Interrupted("interrupted".into()));
+        }
+        while batch.len() < PAIR_BATCH && index < n {
             let (x, y) = match (ta.next(), tb.next()) {
                 (Some(x), Some(y)) => (x?, y?),
                 _ => {
+                    obs.finish();
                     return Err(Error::CheckFailed(format!(
                         "a corpus has fewer records than its manifest says (at index {index})"
                     )));
@@ -210,7 +192,9 @@ pub fn compare(
             }
             each(&r);
         }
+        obs.progress(index);
     }
+    obs.finish();
     sum.mean_share = if sum.compared == 0 {
         0.0
     } else {
@@ -219,14 +203,10 @@ pub fn compare(
     Ok(sum)
 }
 
-fn render(side: &Side, index: u64) -> Result<(crate::plan::DocPlan, crate::render::Rendered)> {
-    let spec = &side.req.spec;
-    let plan = plan_doc(spec, side.req.seed, side.cond_index, index);
-    let doc = side.renderer.render(&plan).map_err(|e| Error::Render {
-        condition: side.condition.clone(),
-        index,
-        message: describe(spec, &e),
-    })?;
+fn render(side: &Side, index: u64) -> Result<(DocPlan, Rendered)> {
+    let sel = &side.source.selection;
+    let plan = plan_doc(&sel.spec, sel.seed, side.cond_index, index);
+    let doc = side.source.renderer.render_doc(&plan)?;
     Ok((plan, doc))
 }
 
@@ -240,8 +220,8 @@ fn compare_one(a: &Side, b: &Side, index: u64, text_a: &str, text_b: &str) -> Re
         }
     }
     // Fact texts by slot, on each side.
-    let by_slot = |plan: &crate::plan::DocPlan,
-                   doc: &crate::render::Rendered,
+    let by_slot = |plan: &DocPlan,
+                   doc: &Rendered,
                    spec: &crate::spec::Spec|
      -> Vec<(usize, String, String)> {
         plan.facts
@@ -250,8 +230,8 @@ fn compare_one(a: &Side, b: &Side, index: u64, text_a: &str, text_b: &str) -> Re
             .map(|(c, t)| (c.slot, spec.facts[c.fact].id.clone(), t.clone()))
             .collect()
     };
-    let fa = by_slot(&plan_a, &doc_a, &a.req.spec);
-    let fb = by_slot(&plan_b, &doc_b, &b.req.spec);
+    let fa = by_slot(&plan_a, &doc_a, &a.source.selection.spec);
+    let fb = by_slot(&plan_b, &doc_b, &b.source.selection.spec);
     // Canonical forms: each changed fact's text becomes a marker for its slot (or is removed
     // where the other side has no fact in that slot), whitespace runs become one space. The
     // pair is matched iff the canonical forms are equal — whatever alignment a diff picks.
@@ -401,34 +381,30 @@ pub fn open_sides(
     cond_a: Option<&str>,
     cond_b: Option<&str>,
 ) -> Result<(Side, Side)> {
-    let ma = Manifest::read(a)?;
+    let ca_corpus = Corpus::open_folder(a)?;
     let b_dir = b.unwrap_or(a);
-    let mb = if b.is_some() {
-        Manifest::read(b_dir)?
-    } else {
-        ma.clone()
+    let cb_corpus = match b {
+        Some(dir) => Corpus::open_folder(dir)?,
+        None => ca_corpus.clone(),
     };
-    let only = |m: &Manifest, dir: &Path, which: &str| -> Result<String> {
-        match m.conditions.as_slice() {
-            [c] => Ok(c.id.clone()),
+    let only = |c: &Corpus, dir: &Path, which: &str| -> Result<String> {
+        match c.conditions().as_slice() {
+            [one] => Ok(one.to_string()),
             cs => Err(Error::Usage(format!(
                 "{} has {} conditions ({}); name one with --condition-{which}",
                 dir.display(),
                 cs.len(),
-                cs.iter()
-                    .map(|c| c.id.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                cs.join(", ")
             ))),
         }
     };
     let ca = match cond_a {
         Some(c) => c.to_string(),
-        None => only(&ma, a, "a")?,
+        None => only(&ca_corpus, a, "a")?,
     };
     let cb = match cond_b {
         Some(c) => c.to_string(),
-        None if b.is_some() => only(&mb, b_dir, "b")?,
+        None if b.is_some() => only(&cb_corpus, b_dir, "b")?,
         None => {
             return Err(Error::Usage(
                 "with one corpus folder, name both conditions: --condition-a X --condition-b Y"
@@ -436,7 +412,7 @@ pub fn open_sides(
             ));
         }
     };
-    Ok((Side::open(a, ma, ca)?, Side::open(b_dir, mb, cb)?))
+    Ok((Side::open(ca_corpus, ca)?, Side::open(cb_corpus, cb)?))
 }
 
 #[cfg(test)]

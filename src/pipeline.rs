@@ -7,15 +7,17 @@
 //! never shared or locked.
 
 use crate::error::{Error, Result};
+use crate::generate::Selection;
+use crate::observe::Observer;
+use crate::output::Output;
 use crate::plan::plan_doc;
-use crate::record::{Encoding, Format, encode};
-use crate::render::{Renderer, describe};
+use crate::record::{Encoding, encode};
+use crate::render::Renderer;
 use crate::sink::{Compression, ShardWriter, Written};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::sync_channel;
 
 /// Documents per write batch; recorded in the manifest since it fixes the compressed bytes.
@@ -24,16 +26,11 @@ pub const BATCH: u64 = 256;
 /// What to produce: the conditions (indices into the spec), how many documents, how.
 #[derive(Clone)]
 pub struct Job {
-    pub renderer: Arc<Renderer>,
-    pub seed: u64,
-    pub docs: u64,
-    pub conditions: Vec<usize>,
-    pub shards: u32,
-    pub format: Format,
-    pub compression: Compression,
-    pub doctag: String,
-    /// Warnings from checking the spec (shown to the user, never written to the corpus).
-    pub warnings: Vec<String>,
+    renderer: Arc<Renderer>,
+    seed: u64,
+    docs: u64,
+    conditions: Vec<usize>,
+    output: Output,
 }
 
 /// What was produced for one condition.
@@ -81,9 +78,19 @@ pub fn shard_name(dir: &str, condition: &str, k: u32, n: u32, compression: Compr
 }
 
 impl Job {
+    pub fn new(sel: &Selection, renderer: Arc<Renderer>, output: Output) -> Job {
+        Job {
+            renderer,
+            seed: sel.seed,
+            docs: sel.docs,
+            conditions: sel.conditions.clone(),
+            output,
+        }
+    }
+
     fn batches(&self) -> Vec<Batch> {
         let mut out = Vec::new();
-        let n = self.shards as u64;
+        let n = self.output.shards as u64;
         for cond_pos in 0..self.conditions.len() {
             for s in 0..n {
                 let (lo, hi) = (s * self.docs / n, (s + 1) * self.docs / n);
@@ -116,14 +123,10 @@ impl Job {
         };
         for i in b.start..b.end {
             let plan = plan_doc(spec, self.seed, cond, i);
-            let doc = self.renderer.render(&plan).map_err(|e| Error::Render {
-                condition: spec.conditions[cond].id.clone(),
-                index: i,
-                message: describe(spec, &e),
-            })?;
+            let doc = self.renderer.render_doc(&plan)?;
             let enc = Encoding {
-                format: self.format,
-                doctag: &self.doctag,
+                format: self.output.format,
+                doctag: self.output.doctag(),
                 seed: self.seed,
             };
             encode(
@@ -144,14 +147,29 @@ impl Job {
     }
 
     /// Renders the whole job on `threads` threads and writes it under `root` (or only hashes
-    /// it when `root` is `None`). `progress` is called with the number of documents done;
-    /// `cancel` stops the run between batches.
+    /// it when `root` is `None`). The observer sees the number of documents done and can stop
+    /// the run between batches.
     pub fn run(
         &self,
         root: Option<&Path>,
         threads: usize,
-        progress: &(dyn Fn(u64) + Sync),
-        cancel: &AtomicBool,
+        observer: &dyn Observer,
+    ) -> Result<JobOutput> {
+        observer.start(
+            if root.is_some() { "generate" } else { "render" },
+            Some(self.docs * self.conditions.len() as u64),
+            "docs",
+        );
+        let result = self.run_pool(root, threads, observer);
+        observer.finish();
+        result
+    }
+
+    fn run_pool(
+        &self,
+        root: Option<&Path>,
+        threads: usize,
+        observer: &dyn Observer,
     ) -> Result<JobOutput> {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads.max(1))
@@ -163,7 +181,7 @@ impl Job {
         std::thread::scope(|scope| {
             scope.spawn(move || {
                 for w in batches.chunks(window) {
-                    if cancel.load(Ordering::Relaxed) {
+                    if observer.cancelled() {
                         return;
                     }
                     let outs: Vec<Result<BatchOut>> =
@@ -176,7 +194,7 @@ impl Job {
                     }
                 }
             });
-            let result = self.write_all(root, rx.iter(), progress, cancel);
+            let result = self.write_all(root, rx.iter(), observer);
             drop(rx);
             result
         })
@@ -186,11 +204,11 @@ impl Job {
         &self,
         root: Option<&Path>,
         batches: impl Iterator<Item = Result<BatchOut>>,
-        progress: &(dyn Fn(u64) + Sync),
-        cancel: &AtomicBool,
+        observer: &dyn Observer,
     ) -> Result<JobOutput> {
         let spec = self.renderer.spec();
-        let sidecar = self.format.needs_sidecar();
+        let sidecar = self.output.format.needs_sidecar();
+        let (shards, compression) = (self.output.shards, self.output.compression);
         let mut all = Sha256::new();
         let mut outputs: Vec<ConditionOutput> = Vec::new();
         let mut cond_hash = Sha256::new();
@@ -198,8 +216,10 @@ impl Job {
         let mut done = 0u64;
         let expected = self.docs * self.conditions.len() as u64;
         for out in batches {
-            if cancel.load(Ordering::Relaxed) {
-                return Err(Error::Interrupted("interrupted".into()));
+            if observer.cancelled() {
+                return Err(Error::Interrupted(
+                    "interrupted: nothing was written".into(),
+                ));
             }
             let out = out?;
             let b = out.batch;
@@ -232,14 +252,14 @@ impl Job {
                 let cid = &spec.conditions[self.conditions[b.cond_pos]].id;
                 let w = ShardWriter::create(
                     root,
-                    &shard_name("data", cid, b.shard, self.shards, self.compression),
-                    self.compression,
+                    &shard_name("data", cid, b.shard, shards, compression),
+                    compression,
                 )?;
                 let p = if sidecar {
                     Some(ShardWriter::create(
                         root,
-                        &shard_name("provenance", cid, b.shard, self.shards, self.compression),
-                        self.compression,
+                        &shard_name("provenance", cid, b.shard, shards, compression),
+                        compression,
                     )?)
                 } else {
                     None
@@ -265,7 +285,7 @@ impl Job {
                 co.template_counts[d][t] += 1;
             }
             done += n;
-            progress(done);
+            observer.progress(done);
         }
         if let Some((c, w, p)) = current.take() {
             self.close_shard(&mut outputs, c, w, p)?;
@@ -275,7 +295,7 @@ impl Job {
         }
         if done != expected {
             return Err(Error::Interrupted(format!(
-                "interrupted after {done} of {expected} documents"
+                "interrupted after {done} of {expected} documents; nothing was written"
             )));
         }
         Ok(JobOutput {
@@ -295,12 +315,24 @@ impl Job {
         let cid = &spec.conditions[self.conditions[b.cond_pos]].id;
         let co = outputs.last_mut().expect("condition output exists");
         co.shards.push((
-            shard_name("data", cid, b.shard, self.shards, self.compression),
+            shard_name(
+                "data",
+                cid,
+                b.shard,
+                self.output.shards,
+                self.output.compression,
+            ),
             w.finish()?,
         ));
         if let Some(p) = p {
             co.provenance.push((
-                shard_name("provenance", cid, b.shard, self.shards, self.compression),
+                shard_name(
+                    "provenance",
+                    cid,
+                    b.shard,
+                    self.output.shards,
+                    self.output.compression,
+                ),
                 p.finish()?,
             ));
         }

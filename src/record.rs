@@ -7,9 +7,7 @@ use crate::spec::Spec;
 use serde::Serialize;
 
 /// Output record formats.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, clap::ValueEnum,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Format {
     /// dolma-compatible records: id, text, source, added, created, metadata (provenance inline).
@@ -22,6 +20,17 @@ pub enum Format {
 }
 
 impl Format {
+    pub const ALL: [Format; 3] = [Format::Dolma, Format::Text, Format::OaiDoctag];
+
+    /// The name used on the command line and in manifests.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Dolma => "dolma",
+            Format::Text => "text",
+            Format::OaiDoctag => "oai-doctag",
+        }
+    }
+
     /// Whether provenance goes to sidecar files rather than into the record itself.
     pub fn needs_sidecar(self) -> bool {
         !matches!(self, Format::Dolma)

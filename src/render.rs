@@ -102,8 +102,16 @@ pub fn doc_id(condition: &str, index: u64) -> String {
 }
 
 impl Renderer {
-    /// Compiles every template and fact variant; syntax errors are added to `diags`.
-    pub fn new(spec: Arc<Spec>, seed: u64, diags: &mut Diagnostics) -> Renderer {
+    /// Compiles every template and fact variant. Syntax errors are all reported at once,
+    /// located (exit 2). Building is all this does: `check::check` trial-renders.
+    pub fn new(spec: Arc<Spec>, seed: u64) -> crate::Result<Renderer> {
+        let mut diags = Diagnostics::new();
+        let renderer = Renderer::compile(spec, seed, &mut diags);
+        diags.into_result()?;
+        Ok(renderer)
+    }
+
+    fn compile(spec: Arc<Spec>, seed: u64, diags: &mut Diagnostics) -> Renderer {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         let mut template_files = BTreeMap::new();
@@ -155,7 +163,17 @@ impl Renderer {
         &self.spec
     }
 
-    /// Renders one planned document.
+    /// Renders one planned document; a failure names the document, the template and line.
+    pub fn render_doc(&self, plan: &DocPlan) -> crate::Result<Rendered> {
+        self.render(plan).map_err(|e| crate::Error::Render {
+            condition: self.spec.conditions[plan.condition].id.clone(),
+            index: plan.index,
+            location: locate(&self.spec, &e),
+            source: e,
+        })
+    }
+
+    /// Renders one planned document, with the engine's own error.
     pub fn render(&self, plan: &DocPlan) -> Result<Rendered, JError> {
         let spec = &*self.spec;
         let dt = &spec.doc_types[plan.doc_type];
@@ -294,6 +312,24 @@ pub fn detail(e: &JError) -> String {
         src = s.source();
     }
     msg
+}
+
+/// Where a render error happened: `file:line` of the template, or the fact variant.
+pub fn locate(spec: &Spec, e: &JError) -> String {
+    let name = e.name().unwrap_or("?");
+    let line = e.line().unwrap_or(0);
+    if let Some(rest) = name.strip_prefix("fact:")
+        && let Some((id, k)) = rest.rsplit_once('#')
+    {
+        return format!(
+            "{}: in variant {k} of fact `{id}` (line {line} of the variant)",
+            spec.path.display()
+        );
+    }
+    match spec.templates.iter().find(|t| t.name == name) {
+        Some(t) => format!("{}:{line}", t.path.display()),
+        None => format!("{name}:{line}"),
+    }
 }
 
 /// `file:line: message` for a render error, naming the template or fact variant it came from.

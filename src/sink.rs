@@ -11,9 +11,7 @@ use std::path::{Path, PathBuf};
 /// zstd level used for every shard; recorded in the manifest.
 pub const ZSTD_LEVEL: i32 = 3;
 
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, clap::ValueEnum,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Compression {
     /// One zstd frame per shard (level 3, single-threaded, with checksum): `.jsonl.zst`.
@@ -23,6 +21,16 @@ pub enum Compression {
 }
 
 impl Compression {
+    pub const ALL: [Compression; 2] = [Compression::Zstd, Compression::None];
+
+    /// The name used on the command line and in manifests.
+    pub fn name(self) -> &'static str {
+        match self {
+            Compression::Zstd => "zstd",
+            Compression::None => "none",
+        }
+    }
+
     pub fn extension(self) -> &'static str {
         match self {
             Compression::Zstd => "jsonl.zst",
@@ -182,25 +190,63 @@ impl ShardWriter {
     }
 }
 
-/// Creates the temporary folder a corpus is written into before being moved to `out`.
-/// It sits beside `out` so that the final rename stays on one file system.
-pub fn temp_dir_for(out: &Path) -> Result<PathBuf> {
-    let parent = match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    std::fs::create_dir_all(&parent).map_err(Error::io("cannot create folder", &parent))?;
-    let name = out
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "corpus".into());
-    let tmp = parent.join(format!(".{name}.factpress-tmp-{}", std::process::id()));
-    if tmp.exists() {
-        std::fs::remove_dir_all(&tmp)
-            .map_err(Error::io("cannot remove stale temporary folder", &tmp))?;
+/// The temporary folder a corpus is written into before being moved to its final name. It
+/// sits beside the destination so that the final rename stays on one file system, and it is
+/// removed when dropped unless [`TempDir::publish`] moved it into place: an error, a panic
+/// (unwinding) or a cancelled run leaves nothing behind.
+#[derive(Debug)]
+pub struct TempDir {
+    path: PathBuf,
+    published: bool,
+}
+
+impl TempDir {
+    /// Creates `.NAME.factpress-tmp-PID` beside `out`.
+    pub fn beside(out: &Path) -> Result<TempDir> {
+        let parent = match out.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        std::fs::create_dir_all(&parent).map_err(Error::io("cannot create folder", &parent))?;
+        let name = out
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "corpus".into());
+        let path = parent.join(format!(".{name}.factpress-tmp-{}", std::process::id()));
+        if path.exists() {
+            std::fs::remove_dir_all(&path)
+                .map_err(Error::io("cannot remove stale temporary folder", &path))?;
+        }
+        std::fs::create_dir(&path).map_err(Error::io("cannot create temporary folder", &path))?;
+        Ok(TempDir {
+            path,
+            published: false,
+        })
     }
-    std::fs::create_dir(&tmp).map_err(Error::io("cannot create temporary folder", &tmp))?;
-    Ok(tmp)
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Moves the finished folder to `out` (replacing an empty `out` folder).
+    pub fn publish(mut self, out: &Path) -> Result<()> {
+        check_out(out)?;
+        if out.is_dir() {
+            std::fs::remove_dir(out).map_err(Error::io("cannot replace empty folder", out))?;
+        }
+        std::fs::rename(&self.path, out)
+            .map_err(Error::io("cannot move the finished corpus to", out))?;
+        self.published = true;
+        Ok(())
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        if !self.published {
+            let _ = std::fs::remove_dir_all(&self.path);
+        }
+    }
 }
 
 /// Refuses an `out` that exists and is not an empty folder.
@@ -226,13 +272,4 @@ pub fn check_out(out: &Path) -> Result<()> {
             source: e,
         }),
     }
-}
-
-/// Moves a finished temporary folder to `out` (replacing an empty `out` folder).
-pub fn publish(tmp: &Path, out: &Path) -> Result<()> {
-    check_out(out)?;
-    if out.is_dir() {
-        std::fs::remove_dir(out).map_err(Error::io("cannot replace empty folder", out))?;
-    }
-    std::fs::rename(tmp, out).map_err(Error::io("cannot move the finished corpus to", out))
 }

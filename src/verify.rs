@@ -2,9 +2,10 @@
 //! every shard and source file, decompresses the shards to re-hash the record stream, and with
 //! `--regenerate` re-renders the corpus from its own `source/` and compares bytes. Read-only.
 
+use crate::corpus::Corpus;
 use crate::error::{Error, Result};
-use crate::generate::{Request, RunOptions, replay};
-use crate::manifest::{FileEntry, Manifest};
+use crate::generate::{RunOptions, replay};
+use crate::manifest::FileEntry;
 use crate::sink::{Compression, Hashing};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
@@ -20,15 +21,19 @@ pub struct VerifyReport {
     pub problems: Vec<String>,
 }
 
+/// Checks the corpus folder `dir` against its manifest (and, with `regenerate`, against a
+/// fresh rendering of its `source/`). Mismatches are collected in the report, not returned
+/// as errors; see [`VerifyReport::into_result`].
 pub fn verify(dir: &Path, regenerate: bool, opts: &RunOptions) -> Result<VerifyReport> {
-    let m = Manifest::read(dir)?;
+    let corpus = Corpus::open_folder(dir)?;
+    let m = corpus.manifest().expect("a corpus folder has a manifest");
     let mut rep = VerifyReport::default();
     if m.tool.version != env!("CARGO_PKG_VERSION") && regenerate {
-        eprintln!(
-            "note: the corpus was written by factpress {}; this is {} — regeneration may differ if rendering changed between them",
+        opts.observer.note(&format!(
+            "the corpus was written by factpress {}; this is {} — regeneration may differ if rendering changed between them",
             m.tool.version,
             env!("CARGO_PKG_VERSION")
-        );
+        ));
     }
     for s in &m.sources {
         check_file(dir, s, &mut rep);
@@ -96,8 +101,13 @@ pub fn verify(dir: &Path, regenerate: bool, opts: &RunOptions) -> Result<VerifyR
     }
     if regenerate {
         rep.regenerated = true;
-        let req = Request::from_manifest(dir, &m)?;
-        let out = replay(&req, opts)?;
+        let source = corpus.source()?;
+        let out = replay(
+            &source.selection,
+            source.renderer.clone(),
+            &source.output,
+            opts,
+        )?;
         if out.content_sha256 != m.content_sha256 {
             rep.problems.push(format!(
                 "regenerated content_sha256 is {}, manifest says {}",

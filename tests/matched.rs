@@ -4,11 +4,9 @@
 
 mod common;
 use common::*;
-use factpress::generate::{Choices, Request};
+use factpress::generate::{Choices, Selection};
 use factpress::plan::plan_doc;
-use factpress::record::Format;
 use factpress::render::normalize;
-use factpress::sink::Compression;
 use std::sync::Arc;
 use tempfile::tempdir;
 
@@ -16,17 +14,10 @@ const MATCHED: &str = "tests/fixtures/matched/spec.toml";
 
 fn renderer() -> (Arc<factpress::spec::Spec>, factpress::render::Renderer, u64) {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(MATCHED);
-    let req = Request::resolve(
-        &path,
-        &Choices::default(),
-        1,
-        Format::Dolma,
-        Compression::Zstd,
-        String::new(),
-    )
-    .unwrap();
-    let (r, _) = factpress::check::check(req.spec.clone(), req.seed).unwrap();
-    (req.spec.clone(), r, req.seed)
+    let sel = Selection::resolve(&path, &Choices::default()).unwrap();
+    let r = sel.renderer().unwrap();
+    factpress::check::check(&r).unwrap();
+    (sel.spec.clone(), r, sel.seed)
 }
 
 #[test]

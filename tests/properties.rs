@@ -1,11 +1,13 @@
 //! Property tests: output never depends on the thread or shard count, and the spec parser
 //! never panics, whatever it is given.
 
-use factpress::generate::{Choices, Request, RunOptions, replay};
+use factpress::generate::{Choices, RunOptions, Selection, replay};
+use factpress::observe::Silent;
+use factpress::output::Output;
 use factpress::record::Format;
 use factpress::sink::Compression;
 use proptest::prelude::*;
-use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 
 const MINI: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/mini/spec.toml");
 
@@ -15,24 +17,15 @@ fn content(seed: u64, docs: u64, shards: u32, threads: usize) -> (String, Vec<St
         docs: Some(docs),
         ..Choices::default()
     };
-    let req = Request::resolve(
-        MINI.as_ref(),
-        &choices,
-        shards,
-        Format::Dolma,
-        Compression::Zstd,
-        String::new(),
-    )
-    .unwrap();
-    let cancel = AtomicBool::new(false);
+    let sel = Selection::resolve(MINI.as_ref(), &choices).unwrap();
+    let output = Output::new(Format::Dolma, Compression::Zstd, None, shards);
     let opts = RunOptions {
         threads,
-        progress: &|_| {},
-        cancel: &cancel,
+        observer: &Silent,
         command_line: vec![],
-        warn: &|_| {},
     };
-    let out = replay(&req, &opts).unwrap();
+    let renderer = Arc::new(sel.renderer().unwrap());
+    let out = replay(&sel, renderer, &output, &opts).unwrap();
     let shards = out
         .conditions
         .iter()
@@ -81,8 +74,10 @@ proptest! {
         std::fs::create_dir(dir.path().join("t")).unwrap();
         std::fs::write(dir.path().join("t/x.j2"), "{{ facts[0].text }}").unwrap();
         std::fs::write(&path, &text).unwrap();
-        if let Ok(spec) = factpress::spec::Spec::load(&path) {
-            let _ = factpress::check::check(std::sync::Arc::new(spec), 0);
+        if let Ok(spec) = factpress::spec::Spec::load(&path)
+            && let Ok(renderer) = factpress::render::Renderer::new(Arc::new(spec), 0)
+        {
+            let _ = factpress::check::check(&renderer);
         }
     }
 }

@@ -329,7 +329,8 @@ fn check_and_generate_warn_near_capacity() {
         .stderr
         .clone();
     assert!(!String::from_utf8(quiet).unwrap().contains("warning"));
-    let cap = factpress::stats::capacity(&factpress::spec::Spec::load(Path::new(MINI)).unwrap());
+    let cap =
+        factpress::spec::capacity::capacity(&factpress::spec::Spec::load(Path::new(MINI)).unwrap());
     let ids: Vec<&str> = cap.iter().map(|(id, _)| id.as_str()).collect();
     assert_eq!(ids, ["news-article", "op-ed", "brief"]);
     assert!(cap.iter().all(|(_, c)| *c >= 1.0));

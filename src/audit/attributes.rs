@@ -4,9 +4,9 @@
 //! Spans are character offsets into the text field. Writes only into that folder.
 
 use super::overlap::Against;
-use super::rules::Rules;
 use super::scan::DocFindings;
 use crate::error::{Error, Result};
+use crate::rules::Rules;
 use serde_json::{Map, Value, json};
 use std::fs::File;
 use std::io::{BufWriter, Write};

@@ -9,28 +9,26 @@
 pub mod attributes;
 pub mod overlap;
 pub mod report;
-pub mod rules;
 pub mod scan;
 
+use crate::corpus::{BadLines, Batch, Corpus};
 use crate::error::{Error, Result};
-use crate::input::{self, Inputs};
+use crate::observe::Observer;
+use crate::rules::Rules;
 use attributes::AttributeFile;
 use overlap::Against;
 use report::Summary;
-use rules::Rules;
 use scan::{ScanConfig, scan_line};
-use std::io::{BufRead, BufWriter, Write};
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::sync_channel;
 use std::time::Instant;
 
 /// Lines read and scanned together; three batches at most are in memory.
 const BATCH_LINES: usize = 1024;
-/// Malformed lines described on stderr before the rest are only counted.
-const MALFORMED_SHOWN: u64 = 20;
 
 /// Conditions that make `audit` exit 1.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FailOn {
     /// Some document matches a forbidden class.
     Forbidden,
@@ -53,6 +51,8 @@ pub struct Options {
     pub report: Option<PathBuf>,
     pub attributes: Option<PathBuf>,
     pub threads: usize,
+    /// Stop at the first malformed line instead of skipping and counting it.
+    pub strict: bool,
 }
 
 /// The result of an audit that ran to the end.
@@ -101,49 +101,31 @@ impl Outcome {
     }
 }
 
-/// Gives an error from `input::read_batch` the file it came from.
-pub(crate) fn at_path(e: Error, path: &Path) -> Error {
-    match e {
-        Error::Corrupt { message, .. } => Error::Corrupt {
-            path: path.to_path_buf(),
-            message,
-        },
-        other => other,
-    }
-}
-
-struct Batch {
-    source: usize,
-    lines: Vec<(u64, String)>,
-    provenance: Vec<Option<String>>,
-}
-
 /// Runs the audit to the end, or returns the error that stopped it (no report is left
 /// behind then).
-pub fn run(opts: &Options) -> Result<Outcome> {
+pub fn run(opts: &Options, obs: &dyn Observer) -> Result<Outcome> {
     let start = Instant::now();
-    let inputs = input::resolve(&opts.inputs)?;
-    let spec_path = match (&opts.spec, &inputs.manifest) {
+    let corpus = Corpus::open(&opts.inputs)?;
+    let spec_path = match (&opts.spec, corpus.spec_path()) {
         (Some(p), _) => p.clone(),
-        (None, Some((dir, m))) => dir.join("source").join(&m.spec),
+        (None, Some(p)) => p,
         (None, None) => {
             return Err(Error::Usage(
                 "--spec SPEC is required unless INPUT is a factpress corpus folder".into(),
             ));
         }
     };
-    let spec = rules::load(&spec_path)?;
-    let (rules, undetectable) = Rules::compile(&spec.facts, &spec.forbidden)?;
+    let (rules, undetectable) = Rules::load(&spec_path)?;
     let against = if opts.against.is_empty() {
         None
     } else {
         Some(Against::load(&opts.against, opts.ngram)?)
     };
-    let intended = inputs.manifest.is_some();
+    let intended = corpus.folder().is_some();
     let text_field = opts
         .text_field
         .clone()
-        .unwrap_or_else(|| inputs.default_text_field.clone());
+        .unwrap_or_else(|| corpus.default_text_field().to_string());
     let cfg = ScanConfig {
         rules: &rules,
         against: against.as_ref(),
@@ -159,95 +141,41 @@ pub fn run(opts: &Options) -> Result<Outcome> {
         keys: ScanConfig::keys_for(&text_field, opts.id_field.as_deref(), intended),
     };
     if let Some(dir) = &opts.attributes {
-        prepare_attributes(dir, &inputs)?;
+        prepare_attributes(dir, &corpus)?;
     }
     let mut report = opts.report.as_deref().map(ReportFile::create).transpose()?;
-    let names: Vec<String> = inputs
-        .sources
-        .iter()
-        .map(|s| display(&s.path, &inputs))
-        .collect();
+    let names: Vec<String> = corpus.files().iter().map(|f| f.name.clone()).collect();
     let mut summary = Summary::new(&rules, against.as_ref(), intended);
     summary.undetectable_facts = undetectable;
     if let Some(r) = &mut report {
         r.header(&spec_path, &names, &text_field, &summary, opts)?;
     }
-
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.threads.max(1))
         .build()
         .map_err(|e| Error::Usage(format!("cannot start {} threads: {e}", opts.threads)))?;
-    let (tx, rx) = sync_channel::<Result<Batch>>(2);
-    std::thread::scope(|scope| -> Result<()> {
-        let sources = &inputs.sources;
-        scope.spawn(move || {
-            if let Err(e) = read_all(sources, &tx) {
-                let _ = tx.send(Err(e));
-            }
-        });
-        let mut attr: Option<(usize, AttributeFile)> = None;
-        for batch in rx {
-            let batch = batch?;
-            let file = &names[batch.source];
-            if let Some(dir) = &opts.attributes
-                && attr.as_ref().is_none_or(|(s, _)| *s != batch.source)
-            {
-                if let Some((_, f)) = attr.take() {
-                    f.finish()?;
-                }
-                let f = AttributeFile::create(dir, &inputs.sources[batch.source].path)?;
-                attr = Some((batch.source, f));
-            }
-            let want_attrs = attr.is_some();
-            let want_report = report.is_some();
-            let scanned: Vec<_> = pool.install(|| {
-                use rayon::prelude::*;
-                batch
-                    .lines
-                    .par_iter()
-                    .zip(&batch.provenance)
-                    .map(|((line, text), prov)| {
-                        let fallback = || format!("{file}:{line}");
-                        let found = scan_line(&cfg, text, prov.as_deref(), fallback);
-                        let entry = want_report.then(|| match &found {
-                            Ok(d) => report::doc_entry(d, file, *line, &rules, against.as_ref()),
-                            Err(m) => report::malformed_entry(file, *line, m),
-                        });
-                        let row = want_attrs.then(|| match &found {
-                            Ok(d) => attributes::row(Some(d), &d.id, &rules, against.as_ref()),
-                            Err(_) => attributes::row(None, &fallback(), &rules, against.as_ref()),
-                        });
-                        (*line, found, entry, row)
-                    })
-                    .collect()
-            });
-            for (line, found, entry, row) in scanned {
-                match &found {
-                    Ok(d) => summary.add(d, inputs.sources[batch.source].condition.as_deref()),
-                    Err(m) => {
-                        summary.malformed += 1;
-                        if summary.malformed <= MALFORMED_SHOWN {
-                            eprintln!("warning: {file}:{line}: {m}; line skipped");
-                        } else if summary.malformed == MALFORMED_SHOWN + 1 {
-                            eprintln!(
-                                "warning: more malformed lines; all are listed in the report"
-                            );
-                        }
-                    }
-                }
-                if let (Some(r), Some(entry)) = (&mut report, entry) {
-                    r.entry(&entry)?;
-                }
-                if let (Some(row), Some((_, f))) = (row, &mut attr) {
-                    f.write_row(&row)?;
-                }
-            }
-        }
-        if let Some((_, f)) = attr.take() {
-            f.finish()?;
-        }
-        Ok(())
-    })?;
+    let total = corpus
+        .manifest()
+        .map(|m| m.conditions.iter().map(|c| c.docs).sum());
+    obs.start("audit", total, "docs");
+    let mut bad = BadLines::new(opts.strict);
+    let mut run = Scan {
+        cfg: &cfg,
+        corpus: &corpus,
+        names: &names,
+        opts,
+        pool: &pool,
+        summary: &mut summary,
+        report: report.as_mut(),
+        bad: &mut bad,
+        obs,
+        attr: None,
+        lines: 0,
+    };
+    let scanned = run.all();
+    obs.finish();
+    scanned?;
+    summary.malformed = bad.count();
     if let Some(r) = report {
         r.finish(&summary)?;
     }
@@ -257,68 +185,106 @@ pub fn run(opts: &Options) -> Result<Outcome> {
     })
 }
 
-/// How a file is named in the report: relative to the corpus folder for corpus shards.
-fn display(path: &Path, inputs: &Inputs) -> String {
-    match &inputs.manifest {
-        Some((dir, _)) => path.strip_prefix(dir).unwrap_or(path).display().to_string(),
-        None => path.display().to_string(),
-    }
+/// One audit in progress: the reader runs on its own thread, batches are scanned in
+/// parallel and their findings written here in input order.
+struct Scan<'a> {
+    cfg: &'a ScanConfig<'a>,
+    corpus: &'a Corpus,
+    names: &'a [String],
+    opts: &'a Options,
+    pool: &'a rayon::ThreadPool,
+    summary: &'a mut Summary,
+    report: Option<&'a mut ReportFile>,
+    bad: &'a mut BadLines,
+    obs: &'a dyn Observer,
+    attr: Option<(usize, AttributeFile)>,
+    lines: u64,
 }
 
-/// Reads every source in order, in batches, with its provenance rows alongside.
-fn read_all(
-    sources: &[input::Source],
-    tx: &std::sync::mpsc::SyncSender<Result<Batch>>,
-) -> Result<()> {
-    for (i, s) in sources.iter().enumerate() {
-        let mut data = input::open(&s.path)?;
-        let mut prov: Option<Box<dyn BufRead + Send>> =
-            s.provenance.as_deref().map(input::open).transpose()?;
-        let (mut line, mut prov_line) = (0u64, 0u64);
-        let mut prov_batch = Vec::new();
-        loop {
-            let mut lines = Vec::with_capacity(BATCH_LINES);
-            let more = input::read_batch(&mut *data, &mut line, BATCH_LINES, &mut lines)
-                .map_err(|e| at_path(e, &s.path))?;
-            let provenance = match (&mut prov, s.provenance.as_deref()) {
-                (Some(r), Some(p)) => {
-                    input::read_batch(&mut **r, &mut prov_line, lines.len(), &mut prov_batch)
-                        .map_err(|e| at_path(e, p))?;
-                    if prov_batch.len() != lines.len() {
-                        return Err(Error::Corrupt {
-                            path: p.to_path_buf(),
-                            message: format!(
-                                "has {prov_line} rows but {} has more records",
-                                s.path.display()
-                            ),
-                        });
+impl Scan<'_> {
+    fn all(&mut self) -> Result<()> {
+        let (tx, rx) = sync_channel::<Result<Batch>>(2);
+        let corpus = self.corpus;
+        std::thread::scope(|scope| -> Result<()> {
+            scope.spawn(move || {
+                for b in corpus.batches(BATCH_LINES, |_| true) {
+                    if tx.send(b).is_err() {
+                        return; // the consumer stopped on an error of its own
                     }
-                    prov_batch.drain(..).map(|(_, t)| Some(t)).collect()
                 }
-                _ => vec![None; lines.len()],
-            };
-            if !lines.is_empty()
-                && tx
-                    .send(Ok(Batch {
-                        source: i,
-                        lines,
-                        provenance,
-                    }))
-                    .is_err()
-            {
-                return Ok(()); // the consumer stopped on an error of its own
+            });
+            for batch in rx {
+                if self.obs.cancelled() {
+                    return Err(Error::Interrupted(
+                        "interrupted: no report was written".into(),
+                    ));
+                }
+                self.batch(batch?)?;
             }
-            if !more {
-                break;
+            Ok(())
+        })?;
+        if let Some((_, f)) = self.attr.take() {
+            f.finish()?;
+        }
+        Ok(())
+    }
+
+    fn batch(&mut self, batch: Batch) -> Result<()> {
+        let file = &self.names[batch.file];
+        if let Some(dir) = &self.opts.attributes
+            && self.attr.as_ref().is_none_or(|(s, _)| *s != batch.file)
+        {
+            if let Some((_, f)) = self.attr.take() {
+                f.finish()?;
+            }
+            let f = AttributeFile::create(dir, &self.corpus.files()[batch.file].path)?;
+            self.attr = Some((batch.file, f));
+        }
+        let (cfg, rules, against) = (self.cfg, self.cfg.rules, self.cfg.against);
+        let want_attrs = self.attr.is_some();
+        let want_report = self.report.is_some();
+        let scanned: Vec<_> = self.pool.install(|| {
+            use rayon::prelude::*;
+            batch
+                .lines
+                .par_iter()
+                .map(|l| {
+                    let fallback = || format!("{file}:{}", l.number);
+                    let found = scan_line(cfg, &l.text, l.provenance.as_deref(), fallback);
+                    let entry = want_report.then(|| match &found {
+                        Ok(d) => report::doc_entry(d, file, l.number, rules, against),
+                        Err(m) => report::malformed_entry(file, l.number, m),
+                    });
+                    let row = want_attrs.then(|| match &found {
+                        Ok(d) => attributes::row(Some(d), &d.id, rules, against),
+                        Err(_) => attributes::row(None, &fallback(), rules, against),
+                    });
+                    (l.number, found, entry, row)
+                })
+                .collect()
+        });
+        let condition = self.corpus.files()[batch.file].condition.as_deref();
+        for (line, found, entry, row) in scanned {
+            match &found {
+                Ok(d) => self.summary.add(d, condition),
+                Err(m) => self.bad.skip(file, line, m, self.obs)?,
+            }
+            if let (Some(r), Some(entry)) = (self.report.as_deref_mut(), entry) {
+                r.entry(&entry)?;
+            }
+            if let (Some(row), Some((_, f))) = (row, &mut self.attr) {
+                f.write_row(&row)?;
             }
         }
+        self.lines += batch.lines.len() as u64;
+        self.obs.progress(self.lines);
+        Ok(())
     }
-    Ok(())
 }
 
-fn prepare_attributes(dir: &Path, inputs: &Inputs) -> Result<()> {
+fn prepare_attributes(dir: &Path, corpus: &Corpus) -> Result<()> {
     let mut seen = std::collections::BTreeSet::new();
-    for s in &inputs.sources {
+    for s in corpus.files() {
         let p = attributes::path_for(dir, &s.path);
         if !seen.insert(p.clone()) {
             return Err(Error::Usage(format!(

@@ -4,9 +4,9 @@
 //! compared case-insensitively; punctuation and spacing between them are ignored. Spans are
 //! character (code point) offsets. Reads only the `--against` files; never sees a corpus file.
 
-use super::rules::Span;
+use crate::corpus::{Corpus, text_field};
 use crate::error::{Error, Result};
-use crate::input;
+use crate::rules::Span;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::path::Path;
@@ -211,22 +211,19 @@ impl Against {
 }
 
 fn read_jsonl(p: &Path, texts: &mut Vec<AgainstText>) -> Result<()> {
-    let mut reader = input::open(p)?;
-    let mut line_no = 0;
-    let mut batch = Vec::new();
-    loop {
-        let more = input::read_batch(&mut *reader, &mut line_no, 1024, &mut batch)
-            .map_err(|e| super::at_path(e, p))?;
-        for (line, s) in &batch {
-            if s.trim().is_empty() {
+    let corpus = Corpus::open(&[p.to_path_buf()])?;
+    for batch in corpus.batches(1024, |_| true) {
+        for l in batch?.lines {
+            if l.text.trim().is_empty() {
                 continue;
             }
-            let v: serde_json::Value = serde_json::from_str(s).map_err(|e| {
+            let line = l.number;
+            let v: serde_json::Value = serde_json::from_str(&l.text).map_err(|e| {
                 Error::Usage(format!("--against {}:{line}: not JSON ({e})", p.display()))
             })?;
             let text = match &v {
                 serde_json::Value::String(s) => s.as_str(),
-                other => input::text_field(other, "text")
+                other => text_field(other, "text")
                     .map_err(|m| Error::Usage(format!("--against {}:{line}: {m}", p.display())))?,
             };
             texts.push(AgainstText {
@@ -234,10 +231,8 @@ fn read_jsonl(p: &Path, texts: &mut Vec<AgainstText>) -> Result<()> {
                 words: words(text),
             });
         }
-        if !more {
-            return Ok(());
-        }
     }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -3,8 +3,8 @@
 //! caller decides where the text goes.
 
 use super::overlap::{Against, Run};
-use super::rules::{Rules, Span};
 use super::scan::DocFindings;
+use crate::rules::{Rules, Span};
 use serde::Serialize;
 use serde_json::json;
 use std::collections::BTreeMap;

@@ -4,8 +4,8 @@
 //! decides what to write.
 
 use super::overlap::{Against, OverlapHits, words};
-use super::rules::{ForbiddenHit, Rules, Span};
-use crate::input;
+use crate::corpus::{field, text_field};
+use crate::rules::{ForbiddenHit, Rules, Span};
 use serde_json::Value;
 use std::collections::HashMap;
 
@@ -54,7 +54,7 @@ impl<'k> Projected<'k> {
         Ok(Projected { keys, values })
     }
 
-    /// The value at a dotted path, as `input::field` would find it in the whole record.
+    /// The value at a dotted path, as `corpus::field` would find it in the whole record.
     fn get(&self, path: &str) -> Option<&Value> {
         let (head, rest) = match path.split_once('.') {
             Some((h, r)) => (h, Some(r)),
@@ -63,13 +63,13 @@ impl<'k> Projected<'k> {
         let i = self.keys.iter().position(|k| k == head)?;
         let v = self.values[i].as_ref()?;
         match rest {
-            Some(r) => input::field(v, r),
+            Some(r) => field(v, r),
             None => Some(v),
         }
     }
 }
 
-/// `{head: value}` nested along `path`, so `input::text_field` can describe `value`.
+/// `{head: value}` nested along `path`, so `corpus::text_field` can describe `value`.
 fn wrap(path: &str, value: &Value) -> Value {
     path.rsplit('.').fold(value.clone(), |v, k| {
         Value::Object([(k.to_string(), v)].into_iter().collect())
@@ -147,9 +147,7 @@ pub fn scan_line(
         Some(Value::String(s)) => s.as_str(),
         // Let `text_field` word the problem.
         Some(other) => {
-            return Err(
-                input::text_field(&wrap(cfg.text_field, other), cfg.text_field).unwrap_err(),
-            );
+            return Err(text_field(&wrap(cfg.text_field, other), cfg.text_field).unwrap_err());
         }
         None => return Err(format!("no field `{}`", cfg.text_field)),
     };
@@ -162,7 +160,7 @@ pub fn scan_line(
     };
     let intended = if cfg.intended {
         let facts = match &prov {
-            Some(p) => input::field(p, "metadata.facts"),
+            Some(p) => field(p, "metadata.facts"),
             None => record.get("metadata.facts"),
         };
         let facts = facts

@@ -5,6 +5,7 @@
 //! *all* problems at once with `file:line:col`. It never renders anything: templates are only
 //! read here and compiled in `render`.
 
+pub mod capacity;
 mod conditions;
 mod raw;
 mod validate;
@@ -135,14 +136,8 @@ pub struct SourceFile {
 impl Spec {
     /// Reads and validates the spec at `path`, with its pool files and templates.
     pub fn load(path: &Path) -> Result<Spec> {
-        let bytes = std::fs::read(path).map_err(|e| Error::Invalid {
-            count: 1,
-            rendered: format!("error: cannot read spec file {}: {e}\n", path.display()),
-        })?;
-        let text = String::from_utf8(bytes.clone()).map_err(|e| Error::Invalid {
-            count: 1,
-            rendered: format!("error: {}: not UTF-8 text ({e})\n", path.display()),
-        })?;
+        let bytes = read_bytes(path)?;
+        let text = utf8(path, bytes.clone())?;
         let mut diags = Diagnostics::new();
         let file = diags.add_file(path.display().to_string(), text.clone());
         let raw: raw::RawSpec = match toml::from_str(&text) {
@@ -170,6 +165,42 @@ impl Spec {
         Ok(spec)
     }
 
+    /// Reads the detect rules and forbidden classes of `path`: a corpus spec (a file with a
+    /// `[corpus]` table, validated whole) or a rules-only file with just `[[facts]]` (`id`,
+    /// optional `statement`, `detect`) and `[[forbidden]]`, for corpora factpress did not
+    /// write. Every problem is reported at once with file:line:col (exit 2).
+    pub fn load_rules(path: &Path) -> Result<(Vec<Fact>, Vec<Forbidden>)> {
+        let text = read_text(path)?;
+        let has_corpus = text
+            .parse::<toml::Table>()
+            .is_ok_and(|t| t.contains_key("corpus"));
+        if has_corpus {
+            let spec = Spec::load(path)?;
+            return Ok((spec.facts, spec.forbidden));
+        }
+        let mut diags = Diagnostics::new();
+        let file = diags.add_file(path.display().to_string(), text.clone());
+        let raw: raw::RawRules = match toml::from_str(&text) {
+            Ok(r) => r,
+            Err(e) => {
+                diags.error(
+                    file,
+                    e.span().unwrap_or(0..0),
+                    format!("invalid audit rules: {}", e.message().trim()),
+                    "here",
+                );
+                return Err(diags.into_result().expect_err("a diagnostic was recorded"));
+            }
+        };
+        let mut cx = validate::Ctx {
+            diags: &mut diags,
+            file,
+        };
+        let rules = validate::validate_rules(raw, &mut cx);
+        diags.into_result()?;
+        Ok(rules)
+    }
+
     /// Overrides `[vars]` from `--var KEY=VALUE`; an unknown key is an error, since a typo
     /// would otherwise change nothing silently.
     pub fn apply_vars(&mut self, overrides: &BTreeMap<String, String>) -> Result<()> {
@@ -192,10 +223,6 @@ impl Spec {
         Ok(())
     }
 
-    pub fn fact_index(&self, id: &str) -> Option<usize> {
-        self.facts.iter().position(|f| f.id == id)
-    }
-
     pub fn condition(&self, id: &str) -> Option<&Condition> {
         self.conditions.iter().find(|c| c.id == id)
     }
@@ -204,6 +231,24 @@ impl Spec {
     pub fn spec_file(&self, diags: &mut Diagnostics) -> FileId {
         diags.add_file(self.path.display().to_string(), self.spec_text.clone())
     }
+}
+
+fn read_bytes(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|e| Error::Invalid {
+        count: 1,
+        rendered: format!("error: cannot read spec file {}: {e}\n", path.display()),
+    })
+}
+
+fn utf8(path: &Path, bytes: Vec<u8>) -> Result<String> {
+    String::from_utf8(bytes).map_err(|e| Error::Invalid {
+        count: 1,
+        rendered: format!("error: {}: not UTF-8 text ({e})\n", path.display()),
+    })
+}
+
+fn read_text(path: &Path) -> Result<String> {
+    utf8(path, read_bytes(path)?)
 }
 
 /// Joins `rel` onto `base` and removes `.` and `..` components lexically, so that error

@@ -108,3 +108,27 @@ pub struct RawCondition {
     #[serde(default)]
     pub drop: Option<Spanned<Vec<Spanned<String>>>>,
 }
+
+/// A rules-only file for auditing corpora factpress did not write: the `[[facts]]` detect
+/// rules and `[[forbidden]]` classes of a spec, nothing else. A spec's `[[facts]]` can be
+/// pasted unchanged (`variants` is accepted and ignored).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRules {
+    #[serde(default)]
+    pub facts: Vec<Spanned<RawRuleFact>>,
+    #[serde(default)]
+    pub forbidden: Vec<Spanned<RawForbidden>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRuleFact {
+    pub id: Spanned<String>,
+    #[serde(default)]
+    pub statement: String,
+    #[serde(default)]
+    #[allow(dead_code)]
+    pub variants: Vec<String>,
+    pub detect: RawDetect,
+}

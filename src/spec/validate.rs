@@ -1,7 +1,7 @@
 //! Turns a `RawSpec` into a `Spec`, recording every problem (with its span) instead of stopping
 //! at the first, and reading the pool files and templates folder the spec names.
 
-use super::raw::{RawRange, RawSpec};
+use super::raw::{RawDetect, RawFact, RawForbidden, RawRange, RawRules, RawSpec};
 use super::*;
 use toml::Spanned;
 
@@ -220,79 +220,8 @@ pub(super) fn validate(
         );
     }
 
-    // [[facts]]
-    cx.unique("fact", raw.facts.iter().map(|f| &f.get_ref().id));
-    let mut facts = Vec::new();
-    for f in raw.facts {
-        let f = f.into_inner();
-        cx.check_id("fact", &f.id);
-        if f.variants.get_ref().is_empty() {
-            cx.err(
-                f.variants.span(),
-                format!(
-                    "fact `{}` has no variants: expected at least one",
-                    f.id.get_ref()
-                ),
-                "empty list",
-            );
-        }
-        let mut detect = Detect::default();
-        if let Some(d) = f.detect {
-            for (dst, src) in [
-                (&mut detect.all, d.all),
-                (&mut detect.any, d.any),
-                (&mut detect.none, d.none),
-            ] {
-                for p in src {
-                    cx.regex(&p, &format!("detect rule of fact `{}`", f.id.get_ref()));
-                    dst.push(p.into_inner());
-                }
-            }
-        }
-        let (variants, variant_spans) = f
-            .variants
-            .into_inner()
-            .into_iter()
-            .map(|v| (v.get_ref().clone(), v.span()))
-            .unzip();
-        facts.push(Fact {
-            id: f.id.into_inner(),
-            statement: f.statement,
-            variants,
-            variant_spans,
-            detect,
-        });
-    }
-
-    // [[forbidden]]
-    cx.unique(
-        "forbidden class",
-        raw.forbidden.iter().map(|f| &f.get_ref().id),
-    );
-    let mut forbidden = Vec::new();
-    for f in raw.forbidden {
-        let span = f.span();
-        let f = f.into_inner();
-        cx.check_id("forbidden class", &f.id);
-        if f.patterns.is_empty() {
-            cx.err(
-                span,
-                format!(
-                    "forbidden class `{}` has no patterns: expected at least one regex",
-                    f.id.get_ref()
-                ),
-                "no patterns",
-            );
-        }
-        for p in &f.patterns {
-            cx.regex(p, &format!("forbidden class `{}`", f.id.get_ref()));
-        }
-        forbidden.push(Forbidden {
-            id: f.id.into_inner(),
-            description: f.description,
-            patterns: f.patterns.into_iter().map(Spanned::into_inner).collect(),
-        });
-    }
+    let facts = validate_facts(&mut cx, raw.facts);
+    let forbidden = validate_forbidden(&mut cx, raw.forbidden);
 
     // Templates folder: every file in it, so that includes resolve and the copy is complete.
     let templates_dir = join_clean(&spec_dir, corpus.templates.get_ref());
@@ -610,4 +539,108 @@ fn decode_pool(
             (Vec::new(), None)
         }
     }
+}
+
+/// `[[facts]]`: unique valid ids, at least one variant each, detect rules that compile.
+fn validate_facts(cx: &mut Ctx, raw: Vec<Spanned<RawFact>>) -> Vec<Fact> {
+    cx.unique("fact", raw.iter().map(|f| &f.get_ref().id));
+    let mut facts = Vec::new();
+    for f in raw {
+        let f = f.into_inner();
+        cx.check_id("fact", &f.id);
+        if f.variants.get_ref().is_empty() {
+            cx.err(
+                f.variants.span(),
+                format!(
+                    "fact `{}` has no variants: expected at least one",
+                    f.id.get_ref()
+                ),
+                "empty list",
+            );
+        }
+        let detect = validate_detect(cx, f.id.get_ref(), f.detect);
+        let (variants, variant_spans) = f
+            .variants
+            .into_inner()
+            .into_iter()
+            .map(|v| (v.get_ref().clone(), v.span()))
+            .unzip();
+        facts.push(Fact {
+            id: f.id.into_inner(),
+            statement: f.statement,
+            variants,
+            variant_spans,
+            detect,
+        });
+    }
+    facts
+}
+
+/// A fact's `detect` table: every pattern must compile.
+fn validate_detect(cx: &mut Ctx, fact: &str, raw: Option<RawDetect>) -> Detect {
+    let mut detect = Detect::default();
+    if let Some(d) = raw {
+        for (dst, src) in [
+            (&mut detect.all, d.all),
+            (&mut detect.any, d.any),
+            (&mut detect.none, d.none),
+        ] {
+            for p in src {
+                cx.regex(&p, &format!("detect rule of fact `{fact}`"));
+                dst.push(p.into_inner());
+            }
+        }
+    }
+    detect
+}
+
+/// `[[forbidden]]`: unique valid ids, at least one pattern each, patterns that compile.
+fn validate_forbidden(cx: &mut Ctx, raw: Vec<Spanned<RawForbidden>>) -> Vec<Forbidden> {
+    cx.unique("forbidden class", raw.iter().map(|f| &f.get_ref().id));
+    let mut forbidden = Vec::new();
+    for f in raw {
+        let span = f.span();
+        let f = f.into_inner();
+        cx.check_id("forbidden class", &f.id);
+        if f.patterns.is_empty() {
+            cx.err(
+                span,
+                format!(
+                    "forbidden class `{}` has no patterns: expected at least one regex",
+                    f.id.get_ref()
+                ),
+                "no patterns",
+            );
+        }
+        for p in &f.patterns {
+            cx.regex(p, &format!("forbidden class `{}`", f.id.get_ref()));
+        }
+        forbidden.push(Forbidden {
+            id: f.id.into_inner(),
+            description: f.description,
+            patterns: f.patterns.into_iter().map(Spanned::into_inner).collect(),
+        });
+    }
+    forbidden
+}
+
+/// A rules-only file (`[[facts]]` with `id`, optional `statement`, `detect`, and
+/// `[[forbidden]]`), checked exactly as the same tables of a corpus spec are.
+pub(super) fn validate_rules(raw: RawRules, cx: &mut Ctx) -> (Vec<Fact>, Vec<Forbidden>) {
+    cx.unique("fact", raw.facts.iter().map(|f| &f.get_ref().id));
+    let mut facts = Vec::new();
+    for f in raw.facts {
+        let f = f.into_inner();
+        cx.check_id("fact", &f.id);
+        let detect = validate_detect(cx, f.id.get_ref(), Some(f.detect));
+        facts.push(Fact {
+            id: f.id.into_inner(),
+            statement: f.statement,
+            variants: Vec::new(),
+            variant_spans: Vec::new(),
+            detect,
+        });
+    }
+    let forbidden = validate_forbidden(cx, raw.forbidden);
+    (facts, forbidden)
 }

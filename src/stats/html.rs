@@ -593,7 +593,7 @@ pub fn render(r: &Report) -> String {
                 s,
                 r#"<tr><td>{}</td><td class="n">{}</td><td class="n">{}</td></tr>"#,
                 esc(&c.doc_type),
-                super::human_count(c.estimate),
+                crate::spec::capacity::human(c.estimate),
                 num(c.docs)
             );
         }
@@ -602,4 +602,9 @@ pub fn render(r: &Report) -> String {
     s.push_str(r#"<script>(function(){var c=document.querySelectorAll("svg.chart");var ok=0;c.forEach(function(x){if(x.querySelector("rect"))ok++;});document.documentElement.setAttribute("data-charts",c.length);document.documentElement.setAttribute("data-charts-drawn",ok);})();</script>"#);
     s.push_str("</main></body></html>\n");
     s
+}
+
+/// The page `--html` writes: one report, or one section per condition.
+pub fn render_all(stats: &super::Stats) -> String {
+    render(&stats.reports[0])
 }

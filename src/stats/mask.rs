@@ -3,39 +3,35 @@
 //! document template). The 8-gram statistics use the parts of a document outside its facts,
 //! so that template boilerplate is measured apart from the facts that are meant to repeat.
 
-use crate::check::check;
-use crate::error::Result;
-use crate::generate::Request;
-use crate::manifest::Manifest;
+use crate::corpus::Source;
 use crate::plan::plan_doc;
 use crate::render::Renderer;
 use std::collections::BTreeMap;
 use std::ops::Range;
-use std::path::Path;
+use std::sync::Arc;
 
 pub struct FactMasker {
-    renderer: Renderer,
+    renderer: Arc<Renderer>,
     seed: u64,
     conditions: BTreeMap<String, usize>,
 }
 
 impl FactMasker {
-    /// A masker for the corpus in `dir`, built from its manifest and source copy.
-    pub fn for_corpus(dir: &Path, manifest: &Manifest) -> Result<FactMasker> {
-        let req = Request::from_manifest(dir, manifest)?;
-        let (renderer, _) = check(req.spec.clone(), req.seed)?;
-        let conditions = req
+    /// A masker for a factpress corpus, from what it was generated from.
+    pub fn new(source: &Source) -> FactMasker {
+        let conditions = source
+            .selection
             .spec
             .conditions
             .iter()
             .enumerate()
             .map(|(i, c)| (c.id.clone(), i))
             .collect();
-        Ok(FactMasker {
-            renderer,
-            seed: req.seed,
+        FactMasker {
+            renderer: source.renderer.clone(),
+            seed: source.selection.seed,
             conditions,
-        })
+        }
     }
 
     /// The parts of `text` outside the fact texts of document `index` of `condition`; the

@@ -17,9 +17,14 @@ pub struct Report {
     pub schema_version: u32,
     pub tool: String,
     pub inputs: Vec<String>,
+    /// The condition this report covers, when a corpus folder is analysed by condition.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub condition: Option<String>,
     /// The spec used for overuse, coverage detection and capacity, if any.
     pub spec: Option<String>,
     pub tokenizer: String,
+    /// Lines skipped because they are not records (blank, not JSON, no text field).
+    pub malformed_lines: u64,
     pub size: Size,
     pub coverage: Coverage,
     pub diversity: Diversity,

@@ -3,12 +3,11 @@
 //! fetched at run time) or plain whitespace-separated words. Also the word splitting that the
 //! diversity measures share. Pure functions; no I/O.
 
-use clap::ValueEnum;
 use serde::Serialize;
 use tiktoken_rs::CoreBPE;
 
 /// Which tokenizer counts tokens.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum TokenizerKind {
     /// OpenAI cl100k_base (GPT-4, GPT-3.5).
@@ -21,6 +20,12 @@ pub enum TokenizerKind {
 }
 
 impl TokenizerKind {
+    pub const ALL: [TokenizerKind; 3] = [
+        TokenizerKind::Cl100k,
+        TokenizerKind::O200k,
+        TokenizerKind::Words,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             TokenizerKind::Cl100k => "cl100k",
@@ -32,7 +37,6 @@ impl TokenizerKind {
 
 /// A ready tokenizer; cheap to share between threads.
 pub struct Tokenizer {
-    kind: TokenizerKind,
     bpe: Option<&'static CoreBPE>,
 }
 
@@ -44,11 +48,7 @@ impl Tokenizer {
             TokenizerKind::O200k => Some(tiktoken_rs::o200k_base_singleton()),
             TokenizerKind::Words => None,
         };
-        Tokenizer { kind, bpe }
-    }
-
-    pub fn kind(&self) -> TokenizerKind {
-        self.kind
+        Tokenizer { bpe }
     }
 
     /// Tokens in `text`, with special-token strings such as `<|endoftext|>` counted as

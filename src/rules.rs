@@ -1,20 +1,17 @@
-//! The audit's detectors: each fact's `detect` rules and each forbidden class's patterns,
+//! The one rules engine: each fact's `detect` rules and each forbidden class's patterns,
 //! compiled once into one `Regex` per pattern: `is_match` decides which patterns match a text,
 //! and spans are searched only for those. (A single `RegexSet` was measured 8x slower on the
 //! shipped specs: its overlapping search falls back to an NFA simulation with their bounded
 //! `[^.]{0,N}` windows and Unicode word boundaries, while each regex alone keeps its literal
-//! prefilter and lazy DFA.) Also loads
-//! the rules, from a full corpus spec or from a rules-only file for corpora written elsewhere.
+//! prefilter and lazy DFA.) The rules come from a corpus spec or a rules-only file, both
+//! read and checked by `Spec::load_rules`. `audit` and `stats` both detect with this.
 //! Byte offsets only; turning them into character offsets is the caller's job.
 
-use crate::diag::{Diagnostics, FileId};
 use crate::error::{Error, Result};
 use crate::spec::{Detect, Fact, Forbidden, Spec};
 use regex::Regex;
-use serde::Deserialize;
 use std::collections::BTreeSet;
 use std::path::Path;
-use toml::Spanned;
 
 /// A byte or character range `[start, end)` in a document's text.
 pub type Span = (usize, usize);
@@ -126,6 +123,31 @@ impl Rules {
         ))
     }
 
+    /// Loads and compiles the rules of `path` (a corpus spec or a rules-only file); also
+    /// returns the ids of facts that have no positive pattern and so cannot be detected.
+    pub fn load(path: &Path) -> Result<(Rules, Vec<String>)> {
+        let (facts, forbidden) = Spec::load_rules(path)?;
+        Rules::compile(&facts, &forbidden)
+    }
+
+    /// The facts (indices into `facts`, ascending) whose rules hold for `text`; no spans.
+    pub fn present_facts(&self, text: &str) -> Vec<usize> {
+        if self.facts.is_empty() {
+            return Vec::new();
+        }
+        let matched = self.which_match(text);
+        (0..self.facts.len())
+            .filter(|&fi| self.fact_holds(fi, &matched))
+            .collect()
+    }
+
+    fn fact_holds(&self, fi: usize, matched: &Matched) -> bool {
+        let f = &self.facts[fi];
+        f.all.iter().all(|&i| matched.matched(i))
+            && (f.any.is_empty() || f.any.iter().any(|&i| matched.matched(i)))
+            && !f.none.iter().any(|&i| matched.matched(i))
+    }
+
     /// Which patterns match `text` at all.
     fn which_match(&self, text: &str) -> Matched {
         Matched(self.regexes.iter().map(|r| r.is_match(text)).collect())
@@ -147,10 +169,7 @@ impl Rules {
                 .map(|m| (m.start(), m.end()))
         };
         for (fi, f) in self.facts.iter().enumerate() {
-            let present = f.all.iter().all(|&i| matched.matched(i))
-                && (f.any.is_empty() || f.any.iter().any(|&i| matched.matched(i)))
-                && !f.none.iter().any(|&i| matched.matched(i));
-            if present {
+            if self.fact_holds(fi, &matched) {
                 let found: BTreeSet<Span> = f
                     .all
                     .iter()
@@ -176,177 +195,6 @@ impl Rules {
             .sort_by_key(|h| (h.span.0, h.span.1, h.class, h.pattern));
         hits
     }
-}
-
-/// The facts and forbidden classes an audit checks, from a corpus spec or a rules file.
-pub struct AuditSpec {
-    pub facts: Vec<Fact>,
-    pub forbidden: Vec<Forbidden>,
-}
-
-/// Loads `path`: a full corpus spec (a file with a `[corpus]` table, validated like
-/// `factpress check`'s) or a rules-only file holding just `[[facts]]` (`id`, optional
-/// `statement`, `detect`) and `[[forbidden]]`, for corpora factpress did not write. Every
-/// problem is reported at once with file:line:col (exit 2).
-pub fn load(path: &Path) -> Result<AuditSpec> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::Invalid {
-        count: 1,
-        rendered: format!("error: cannot read spec file {}: {e}\n", path.display()),
-    })?;
-    let has_corpus = text
-        .parse::<toml::Table>()
-        .is_ok_and(|t| t.contains_key("corpus"));
-    if has_corpus {
-        let spec = Spec::load(path)?;
-        return Ok(AuditSpec {
-            facts: spec.facts,
-            forbidden: spec.forbidden,
-        });
-    }
-    load_rules_only(path, &text)
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawRules {
-    #[serde(default)]
-    facts: Vec<RawFact>,
-    #[serde(default)]
-    forbidden: Vec<RawForbidden>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawFact {
-    id: Spanned<String>,
-    #[serde(default)]
-    #[allow(dead_code)]
-    statement: String,
-    /// Allowed so a spec's `[[facts]]` can be pasted unchanged; not used by the audit.
-    #[serde(default)]
-    #[allow(dead_code)]
-    variants: Vec<String>,
-    detect: RawDetect,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawDetect {
-    #[serde(default)]
-    all: Vec<Spanned<String>>,
-    #[serde(default)]
-    any: Vec<Spanned<String>>,
-    #[serde(default)]
-    none: Vec<Spanned<String>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawForbidden {
-    id: Spanned<String>,
-    #[serde(default)]
-    description: String,
-    patterns: Spanned<Vec<Spanned<String>>>,
-}
-
-fn load_rules_only(path: &Path, text: &str) -> Result<AuditSpec> {
-    let mut diags = Diagnostics::new();
-    let file = diags.add_file(path.display().to_string(), text.to_string());
-    let raw: RawRules = match toml::from_str(text) {
-        Ok(r) => r,
-        Err(e) => {
-            diags.error(
-                file,
-                e.span().unwrap_or(0..0),
-                format!("invalid audit rules: {}", e.message().trim()),
-                "here",
-            );
-            diags.into_result()?;
-            unreachable!("a diagnostic was recorded")
-        }
-    };
-    fn check(diags: &mut Diagnostics, file: FileId, p: &Spanned<String>, what: String) -> String {
-        if let Err(e) = Regex::new(p.get_ref()) {
-            diags.error_with_notes(
-                file,
-                p.span(),
-                format!("invalid regular expression in {what}"),
-                "expected a regex (Rust `regex` syntax)",
-                vec![e.to_string()],
-            );
-        }
-        p.get_ref().clone()
-    }
-    let mut facts = Vec::new();
-    for f in raw.facts {
-        let id = f.id.get_ref().clone();
-        let mut list = |v: Vec<Spanned<String>>| -> Vec<String> {
-            v.iter()
-                .map(|p| check(&mut diags, file, p, format!("detect rule of fact `{id}`")))
-                .collect()
-        };
-        let detect = Detect {
-            all: list(f.detect.all),
-            any: list(f.detect.any),
-            none: list(f.detect.none),
-        };
-        facts.push((f.id, detect));
-    }
-    let mut forbidden = Vec::new();
-    for f in raw.forbidden {
-        let id = f.id.get_ref().clone();
-        let patterns: Vec<String> = f
-            .patterns
-            .get_ref()
-            .iter()
-            .map(|p| check(&mut diags, file, p, format!("forbidden class `{id}`")))
-            .collect();
-        if patterns.is_empty() {
-            diags.error(
-                file,
-                f.patterns.span(),
-                format!("forbidden class `{id}` has no patterns: expected at least one regex"),
-                "empty list",
-            );
-        }
-        forbidden.push((f.id, f.description, patterns));
-    }
-    let mut seen = BTreeSet::new();
-    for id in facts
-        .iter()
-        .map(|f| &f.0)
-        .chain(forbidden.iter().map(|f| &f.0))
-    {
-        if !seen.insert(id.get_ref().clone()) {
-            diags.error(
-                file,
-                id.span(),
-                format!("duplicate id `{}`", id.get_ref()),
-                "defined again here",
-            );
-        }
-    }
-    diags.into_result()?;
-    Ok(AuditSpec {
-        facts: facts
-            .into_iter()
-            .map(|(id, detect)| Fact {
-                id: id.into_inner(),
-                statement: String::new(),
-                variants: Vec::new(),
-                variant_spans: Vec::new(),
-                detect,
-            })
-            .collect(),
-        forbidden: forbidden
-            .into_iter()
-            .map(|(id, description, patterns)| Forbidden {
-                id: id.into_inner(),
-                description,
-                patterns,
-            })
-            .collect(),
-    })
 }
 
 #[cfg(test)]

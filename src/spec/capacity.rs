@@ -11,7 +11,7 @@ use crate::spec::Spec;
 use regex::Regex;
 use std::sync::LazyLock;
 
-pub const CAP: f64 = 1e18;
+const CAP: f64 = 1e18;
 
 static PICK: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r#"\bpick\(\s*["']([^"']+)["']\s*\)"#).expect("static regex"));
@@ -162,7 +162,7 @@ pub fn warnings(spec: &Spec, docs: u64) -> Vec<String> {
         .filter(|((_, cap), d)| docs as f64 * d.weight as f64 / total_weight as f64 > cap / 10.0)
         .map(|((id, cap), _)| {
             format!(
-                "warning: doc type {id} can produce about {} distinct documents; --docs {docs} is near or above it",
+                "doc type {id} can produce about {} distinct documents; --docs {docs} is near or above it",
                 human(cap)
             )
         })

@@ -1,9 +1,12 @@
-//! Command-line arguments (clap derive). No I/O here; `app` turns these into actions.
+//! Command-line arguments (clap derive) and the value enums behind them. No I/O here; the
+//! `cmd` modules turn these into library calls. The library's own enums carry no clap
+//! derives, so each is mirrored here with its `--help` text and converted with `From`.
 
-use crate::record::Format;
-use crate::sink::Compression;
-use crate::stats::tokens::TokenizerKind;
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use factpress::audit::FailOn;
+use factpress::record::Format;
+use factpress::sink::Compression;
+use factpress::stats::tokens::TokenizerKind;
 use std::path::PathBuf;
 
 /// factpress: seeded, sharded, verifiable synthetic-document corpora.
@@ -68,6 +71,9 @@ pub enum Command {
         /// Rendering threads for --regenerate (default: all cores).
         #[arg(long, value_name = "T")]
         threads: Option<usize>,
+        /// Do not draw a progress bar.
+        #[arg(short, long)]
+        quiet: bool,
     },
     /// Compare matched documents of two conditions, word by word.
     ///
@@ -95,6 +101,9 @@ pub enum Command {
         /// Threads (default: all cores).
         #[arg(long, value_name = "T")]
         threads: Option<usize>,
+        /// Do not draw a progress bar.
+        #[arg(short, long)]
+        quiet: bool,
     },
     /// Rebuild a corpus from its manifest and DIR/source/ alone, into a new folder.
     Regenerate {
@@ -167,10 +176,16 @@ pub struct AuditArgs {
     /// an intended fact was lost (a fact in no document, for inputs without intended facts);
     /// overlap = a document shares --ngram words in a row with an --against text.
     #[arg(long = "fail-on", value_enum, value_name = "WHAT")]
-    pub fail_on: Vec<crate::audit::FailOn>,
+    pub fail_on: Vec<FailOnArg>,
     /// Scanning threads (default: all cores); one more thread reads and decompresses.
     #[arg(long, value_name = "T")]
     pub threads: Option<usize>,
+    /// Stop at the first malformed line (exit 3) instead of skipping and counting it.
+    #[arg(long)]
+    pub strict: bool,
+    /// Do not draw a progress bar.
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 /// Choices that change what is generated; all are recorded in the manifest.
@@ -206,14 +221,14 @@ pub struct GenerateArgs {
     #[arg(long, value_name = "T")]
     pub threads: Option<usize>,
     /// Record format.
-    #[arg(long, value_enum, default_value_t = Format::Dolma)]
-    pub format: Format,
+    #[arg(long, value_enum, default_value_t = FormatArg::Dolma)]
+    pub format: FormatArg,
     /// The user turn of `oai-doctag` records.
-    #[arg(long, value_name = "TAG", default_value = crate::generate::DEFAULT_DOCTAG)]
+    #[arg(long, value_name = "TAG", default_value = factpress::output::DEFAULT_DOCTAG)]
     pub doctag: String,
     /// Shard compression.
-    #[arg(long, value_enum, default_value_t = Compression::Zstd)]
-    pub compression: Compression,
+    #[arg(long, value_enum, default_value_t = CompressionArg::Zstd)]
+    pub compression: CompressionArg,
     /// Do not draw a progress bar or print a summary.
     #[arg(short, long)]
     pub quiet: bool,
@@ -224,9 +239,13 @@ pub struct StatsArgs {
     /// A factpress corpus folder, or JSONL files.
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
+    /// Only this condition of a corpus folder (repeatable; default: every condition, each
+    /// reported on its own).
+    #[arg(long = "condition", value_name = "ID")]
+    pub conditions: Vec<String>,
     /// Tokenizer for the token counts (BPE vocabularies are built in; no network).
-    #[arg(long, value_enum, default_value_t = TokenizerKind::Cl100k)]
-    pub tokenizer: TokenizerKind,
+    #[arg(long, value_enum, default_value_t = TokenizerArg::Cl100k)]
+    pub tokenizer: TokenizerArg,
     /// Dotted path of the text field, e.g. `content` or `messages.1.content` (default:
     /// `text`; for an oai-doctag corpus, the assistant turn).
     #[arg(long, value_name = "PATH")]
@@ -257,7 +276,10 @@ pub struct StatsArgs {
     /// Flag a value of a `wide` pool found in more than this share of documents.
     #[arg(long, value_name = "SHARE", default_value_t = 0.02)]
     pub wide_threshold: f64,
-    /// Do not print the summary.
+    /// Stop at the first malformed line (exit 3) instead of skipping and counting it.
+    #[arg(long)]
+    pub strict: bool,
+    /// Do not print the summary or draw a progress bar.
     #[arg(short, long)]
     pub quiet: bool,
 }
@@ -266,5 +288,87 @@ fn parse_var(s: &str) -> Result<(String, String), String> {
     match s.split_once('=') {
         Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
         _ => Err(format!("expected KEY=VALUE, found {s:?}")),
+    }
+}
+
+/// Output record formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// dolma-compatible records: id, text, source, added, created, metadata (provenance inline).
+    Dolma,
+    /// `{"text": ...}` only; provenance in `provenance/` sidecar files, row for row.
+    Text,
+    /// Chat fine-tuning JSONL: a user turn holding the doc tag, the document as the assistant
+    /// turn; provenance in `provenance/` sidecar files, row for row.
+    OaiDoctag,
+}
+
+impl From<FormatArg> for Format {
+    fn from(f: FormatArg) -> Format {
+        match f {
+            FormatArg::Dolma => Format::Dolma,
+            FormatArg::Text => Format::Text,
+            FormatArg::OaiDoctag => Format::OaiDoctag,
+        }
+    }
+}
+
+/// Shard compression.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CompressionArg {
+    /// One zstd frame per shard (level 3, single-threaded, with checksum): `.jsonl.zst`.
+    Zstd,
+    /// Plain JSONL: `.jsonl`.
+    None,
+}
+
+impl From<CompressionArg> for Compression {
+    fn from(c: CompressionArg) -> Compression {
+        match c {
+            CompressionArg::Zstd => Compression::Zstd,
+            CompressionArg::None => Compression::None,
+        }
+    }
+}
+
+/// Which tokenizer counts tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TokenizerArg {
+    /// OpenAI cl100k_base (GPT-4, GPT-3.5).
+    Cl100k,
+    /// OpenAI o200k_base (GPT-4o and later).
+    O200k,
+    /// Whitespace-separated words.
+    Words,
+}
+
+impl From<TokenizerArg> for TokenizerKind {
+    fn from(t: TokenizerArg) -> TokenizerKind {
+        match t {
+            TokenizerArg::Cl100k => TokenizerKind::Cl100k,
+            TokenizerArg::O200k => TokenizerKind::O200k,
+            TokenizerArg::Words => TokenizerKind::Words,
+        }
+    }
+}
+
+/// Conditions that make `audit` exit 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOnArg {
+    /// Some document matches a forbidden class.
+    Forbidden,
+    /// Some intended fact was lost (factpress corpora); some fact is in no document (others).
+    Missing,
+    /// Some document shares `--ngram` or more words in a row with an `--against` text.
+    Overlap,
+}
+
+impl From<FailOnArg> for FailOn {
+    fn from(f: FailOnArg) -> FailOn {
+        match f {
+            FailOnArg::Forbidden => FailOn::Forbidden,
+            FailOnArg::Missing => FailOn::Missing,
+            FailOnArg::Overlap => FailOn::Overlap,
+        }
     }
 }

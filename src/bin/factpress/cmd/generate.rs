@@ -1,0 +1,68 @@
+//! `factpress generate SPEC`: resolve the selection and output settings, write the corpus,
+//! print a one-line summary and the content digest.
+
+use crate::cli::GenerateArgs;
+use crate::ui::Terminal;
+use factpress::generate::{RunOptions, Selection, write_corpus};
+use factpress::manifest::Manifest;
+use factpress::output::Output;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+pub fn run(a: GenerateArgs) -> anyhow::Result<u8> {
+    let sel = Selection::resolve(&a.spec, &super::choices(&a.choices))?;
+    let output = Output::new(
+        a.format.into(),
+        a.compression.into(),
+        Some(a.doctag.clone()),
+        a.shards,
+    );
+    let out = a
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("out").join(&sel.spec.name));
+    let ui = Terminal::new(a.quiet);
+    super::capacity_warnings(&ui, &sel);
+    write(&sel, &output, &out, a.threads, a.quiet, &ui)?;
+    Ok(0)
+}
+
+/// Writes a corpus and, unless quiet, says what was written; shared with `regenerate`.
+pub fn write(
+    sel: &Selection,
+    output: &Output,
+    out: &Path,
+    threads: Option<usize>,
+    quiet: bool,
+    ui: &Terminal,
+) -> anyhow::Result<Manifest> {
+    let t = super::threads(threads);
+    let opts = RunOptions {
+        threads: t,
+        observer: ui,
+        command_line: std::env::args().collect(),
+    };
+    let start = Instant::now();
+    let m = write_corpus(sel, output, out, &opts)?;
+    if !quiet {
+        let secs = start.elapsed().as_secs_f64();
+        let total = sel.total();
+        let bytes: u64 = m
+            .conditions
+            .iter()
+            .flat_map(|c| &c.shards)
+            .map(|s| s.bytes)
+            .sum();
+        eprintln!(
+            "wrote {total} documents ({} condition(s) x {}) in {} shard file(s), {:.1} MB, to {} in {secs:.2}s ({:.0} docs/s, {t} threads)",
+            m.conditions.len(),
+            m.docs_per_condition,
+            m.conditions.iter().map(|c| c.shards.len()).sum::<usize>(),
+            bytes as f64 / 1e6,
+            out.display(),
+            total as f64 / secs.max(1e-9),
+        );
+        eprintln!("content_sha256 {}", m.content_sha256);
+    }
+    Ok(m)
+}

@@ -1,0 +1,37 @@
+//! `factpress regenerate DIR --out DIR2`: rebuild a corpus from its manifest and `source/`
+//! alone, and fail unless every shard comes out with the same bytes.
+
+use crate::ui::Terminal;
+use factpress::Error;
+use factpress::corpus::Corpus;
+use std::path::Path;
+
+pub fn run(dir: &Path, out: &Path, threads: Option<usize>, quiet: bool) -> anyhow::Result<u8> {
+    let corpus = Corpus::open_folder(dir)?;
+    let original = corpus.manifest().expect("a corpus folder has a manifest");
+    let source = corpus.source()?;
+    let ui = Terminal::new(quiet);
+    let m = super::generate::write(&source.selection, &source.output, out, threads, quiet, &ui)?;
+    let same = m.content_sha256 == original.content_sha256
+        && m.conditions
+            .iter()
+            .zip(&original.conditions)
+            .all(|(a, b)| a.shards == b.shards && a.provenance == b.provenance);
+    if !same {
+        return Err(Error::CheckFailed(format!(
+            "{} was rebuilt but differs from {}: content_sha256 {} vs {}",
+            out.display(),
+            dir.display(),
+            m.content_sha256,
+            original.content_sha256
+        ))
+        .into());
+    }
+    if !quiet {
+        eprintln!(
+            "identical to {}: every shard has the same sha256",
+            dir.display()
+        );
+    }
+    Ok(0)
+}
