@@ -13,6 +13,14 @@ use sha2::{Digest, Sha256};
 /// Written into every manifest: what a re-implementation must do to get the same bytes.
 pub const ALGORITHM: &str = "ChaCha20Rng (rand_chacha 0.10); key = SHA-256(\"factpress-rng-v1\" 0x00 seed:u64-le 0x00 family 0x00 purpose), stream = document index; integers in [0,n) by rejection from next_u64 (reject x < 2^64 mod n, return x mod n); probabilities as (next_u64 >> 11) * 2^-53";
 
+/// The largest sum of integer weights a spec may give one pool or its doc types: 2^53.
+///
+/// Spec validation rejects anything above it, so [`Stream::weighted`] never sees a sum that
+/// overflows `u64`, and every weight and sum is exact as an `f64` (statistics compare a
+/// value's share with `weight / sum`). Integer weights are relative frequencies; no real
+/// spec needs a sum near this.
+pub const MAX_WEIGHT_SUM: u64 = 1 << 53;
+
 /// A generator for one purpose of one document.
 pub fn doc_rng(seed: u64, family: &str, purpose: &str, index: u64) -> Stream {
     let mut h = Sha256::new();
@@ -37,7 +45,9 @@ impl Stream {
         self.0.next_u64()
     }
 
-    /// Uniform integer in `[0, n)`; `n` must be > 0.
+    /// Uniform integer in `[0, n)`; `n` must be > 0. Callers pass the length of a list that
+    /// spec validation guarantees non-empty (templates, variants, pool values), or a sum of
+    /// weights that is at least 1.
     pub fn below(&mut self, n: u64) -> u64 {
         assert!(n > 0, "below(0)");
         let threshold = n.wrapping_neg() % n;
@@ -49,8 +59,13 @@ impl Stream {
         }
     }
 
-    /// Uniform integer in `[lo, hi]` (inclusive); `lo <= hi`.
+    /// Uniform integer in `[lo, hi]` (inclusive), for any `lo <= hi` in `i64` (the full range
+    /// included). Precondition `lo <= hi`: `plan` orders its bounds, spec validation rejects
+    /// `doc_dates` with `max < min`, and the template functions `int` and `date` refuse
+    /// `lo > hi`. Outside the precondition (release builds) it returns some integer; it never
+    /// panics.
     pub fn between(&mut self, lo: i64, hi: i64) -> i64 {
+        debug_assert!(lo <= hi, "between({lo}, {hi})");
         let span = hi.wrapping_sub(lo) as u64;
         if span == u64::MAX {
             return self.next_u64() as i64;
@@ -64,9 +79,25 @@ impl Stream {
         x < p
     }
 
-    /// An index drawn with the given integer weights (at least one > 0).
+    /// An index drawn with the given integer weights.
+    ///
+    /// Precondition: at least one weight is > 0 and the weights sum to at most
+    /// [`MAX_WEIGHT_SUM`]; spec validation guarantees both for pool and doc-type weights, and
+    /// [`distinct_weighted`](Self::distinct_weighted) only lowers weights to 0 while one is
+    /// left. The sum is taken with checked arithmetic, so even outside the precondition
+    /// (release builds) this returns an index of `weights` (or 0 for an empty slice) and
+    /// never panics: a sum above `u64::MAX` draws from `[0, u64::MAX)`, all-zero weights
+    /// give 0.
     pub fn weighted(&mut self, weights: &[u64]) -> usize {
-        let total: u64 = weights.iter().sum();
+        let total = weights.iter().try_fold(0u64, |a, &w| a.checked_add(w));
+        debug_assert!(
+            matches!(total, Some(t) if (1..=MAX_WEIGHT_SUM).contains(&t)),
+            "weighted: weights must sum to 1..=MAX_WEIGHT_SUM, found {total:?}"
+        );
+        let total = total.unwrap_or(u64::MAX);
+        if total == 0 {
+            return 0;
+        }
         let mut x = self.below(total);
         for (i, &w) in weights.iter().enumerate() {
             if x < w {
@@ -74,7 +105,8 @@ impl Stream {
             }
             x -= w;
         }
-        unreachable!("x < total")
+        // Not reached: x < total <= the sum of the weights, so some prefix exceeds x.
+        weights.len() - 1
     }
 
     /// `k` distinct indices from `[0, n)`, in draw order (partial Fisher-Yates).
@@ -161,6 +193,38 @@ mod tests {
         }
         assert_eq!(c[1], 0);
         assert!(c[0] > 2 * c[2], "{c:?}");
+    }
+
+    #[test]
+    fn weighted_at_the_limit_draws_as_below_over_prefix_sums() {
+        // The draw is below(sum) walked over the prefix sums: the same value stream as ever.
+        let w = [MAX_WEIGHT_SUM - 3, 1, 2];
+        let mut a = doc_rng(0, "t", "limit", 0);
+        let mut b = a.clone();
+        for _ in 0..200 {
+            let x = b.below(MAX_WEIGHT_SUM);
+            let expected = if x < w[0] {
+                0
+            } else if x < w[0] + 1 {
+                1
+            } else {
+                2
+            };
+            assert_eq!(a.weighted(&w), expected);
+        }
+    }
+
+    #[test]
+    fn between_takes_the_whole_i64_range() {
+        let mut r = doc_rng(0, "t", "between-all", 0);
+        let mut s = r.clone();
+        for _ in 0..50 {
+            assert_eq!(r.between(i64::MIN, i64::MAX), s.next_u64() as i64);
+        }
+        assert_eq!(r.between(i64::MAX, i64::MAX), i64::MAX);
+        assert_eq!(r.between(i64::MIN, i64::MIN), i64::MIN);
+        let v = r.between(i64::MAX - 1, i64::MAX);
+        assert!(v >= i64::MAX - 1);
     }
 
     #[test]

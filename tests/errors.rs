@@ -29,17 +29,54 @@ fn bad_specs_are_reported_with_locations() {
     for name in names {
         let spec = format!("tests/fixtures/bad/{name}");
         let err = check_fails(&spec);
+        let spec_text = std::fs::read_to_string(&spec).unwrap();
+        let pointers = locations(&err);
         assert!(
-            err.contains(&format!("{}:", spec)) || err.contains("tests/fixtures/bad/"),
-            "{name}: no location in {err}"
+            !pointers.is_empty(),
+            "{name}: expected a `┌─ file:line:col` pointer in {err}"
         );
-        assert!(
-            err.contains("┌─ tests/fixtures/bad/"),
-            "{name}: expected a file:line:col pointer in {err}"
-        );
+        for (file, line, col) in pointers {
+            // Each pointer names either the spec itself or a file in a folder the spec names
+            // (its templates), and a line:col that exists in that file.
+            let named_by_spec = file
+                .strip_prefix("tests/fixtures/bad/")
+                .and_then(|rest| rest.split_once('/'))
+                .is_some_and(|(folder, _)| spec_text.contains(&format!("\"{folder}\"")));
+            assert!(
+                file == spec || named_by_spec,
+                "{name}: pointer to {file}, neither the spec nor a file it names: {err}"
+            );
+            let text = std::fs::read_to_string(&file)
+                .unwrap_or_else(|e| panic!("{name}: pointer to unreadable {file}: {e}"));
+            let line_text = text
+                .lines()
+                .nth(line - 1)
+                .unwrap_or_else(|| panic!("{name}: {file} has no line {line}: {err}"));
+            assert!(
+                (1..=line_text.chars().count() + 1).contains(&col),
+                "{name}: {file}:{line} has no column {col}: {err}"
+            );
+        }
         assert!(!err.contains("panicked"), "{name}: {err}");
         insta::assert_snapshot!(name.trim_end_matches(".toml"), err);
     }
+}
+
+/// Every `┌─ file:line:col` pointer of a rendered diagnostic.
+fn locations(err: &str) -> Vec<(String, usize, usize)> {
+    err.lines()
+        .filter_map(|l| l.trim_start().strip_prefix("┌─ "))
+        .map(|loc| {
+            let mut parts = loc.rsplitn(3, ':');
+            let col = parts.next().and_then(|c| c.parse().ok());
+            let line = parts.next().and_then(|l| l.parse().ok());
+            let file = parts.next();
+            match (file, line, col) {
+                (Some(f), Some(l), Some(c)) => (f.to_string(), l, c),
+                _ => panic!("pointer {loc:?} is not file:line:col"),
+            }
+        })
+        .collect()
 }
 
 #[test]

@@ -369,40 +369,77 @@ fn sample_prints_what_generate_writes() {
     }
 }
 
+/// Polls `child` until it exits; kills it and fails if it has not exited by `deadline`.
+fn wait_bounded(
+    child: &mut std::process::Child,
+    deadline: std::time::Instant,
+    what: &str,
+) -> std::process::ExitStatus {
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if std::time::Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{what}: the child did not exit in time and was killed");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
 #[test]
 fn ctrl_c_leaves_nothing_behind_and_exits_130() {
+    use std::time::{Duration, Instant};
+    // A guard against a hung child, not a measurement: generous, and never asserted on.
+    const LIMIT: Duration = Duration::from_secs(60);
     let tmp = tempdir().unwrap();
     let out = tmp.path().join("c");
     // Far more documents than can be written before the signal arrives.
-    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("factpress"))
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("factpress"))
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .args(["generate", MINI, "--quiet", "--docs", "50000000", "--out"])
         .arg(&out)
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
+    // Read stderr as it comes, so that the child can never block on a full pipe.
+    let mut pipe = child.stderr.take().unwrap();
+    let stderr = std::thread::spawn(move || {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut pipe, &mut s).unwrap();
+        s
+    });
     // Wait until the temporary folder exists, i.e. writing has started.
+    let deadline = Instant::now() + LIMIT;
     while !std::fs::read_dir(tmp.path()).unwrap().any(|e| {
         e.unwrap()
             .file_name()
             .to_string_lossy()
             .contains("factpress-tmp")
     }) {
-        std::thread::sleep(std::time::Duration::from_millis(20));
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!(
+                "generate exited ({status}) before writing started: {}",
+                stderr.join().unwrap()
+            );
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("no temporary folder appeared; the child was killed");
+        }
+        std::thread::sleep(Duration::from_millis(20));
     }
     let status = std::process::Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
         .unwrap();
     assert!(status.success());
-    let result = child.wait_with_output().unwrap();
-    assert_eq!(
-        result.status.code(),
-        Some(130),
-        "{}",
-        String::from_utf8_lossy(&result.stderr)
-    );
-    assert!(String::from_utf8_lossy(&result.stderr).contains("interrupted"));
+    let exit = wait_bounded(&mut child, Instant::now() + LIMIT, "after SIGINT");
+    let err = stderr.join().unwrap();
+    assert_eq!(exit.code(), Some(130), "{err}");
+    assert!(err.contains("interrupted"), "{err}");
     assert_eq!(
         std::fs::read_dir(tmp.path()).unwrap().count(),
         0,

@@ -3,7 +3,18 @@
 
 use super::raw::{RawDetect, RawFact, RawForbidden, RawRange, RawRules, RawSpec};
 use super::*;
+use crate::rng::MAX_WEIGHT_SUM;
 use toml::Spanned;
+
+/// The largest `facts_per_doc` bound: bounds are stored as `u32`.
+const MAX_FACTS_PER_DOC: u32 = u32::MAX;
+
+/// The note shown with a weight sum above [`MAX_WEIGHT_SUM`].
+fn weight_sum_note() -> String {
+    format!(
+        "weights are relative frequencies: their sum may be at most 2^53 = {MAX_WEIGHT_SUM}; divide them by a common factor"
+    )
+}
 
 const ID_HELP: &str = "ids are letters, digits, '.', '_' and '-', starting with a letter or digit";
 
@@ -151,7 +162,22 @@ pub(super) fn validate(
     let facts_per_doc = corpus
         .facts_per_doc
         .as_ref()
-        .map(|r| cx.range(r, "facts_per_doc", 0))
+        .map(|r| {
+            let (min, max) = cx.range(r, "facts_per_doc", 0);
+            // The bounds are kept as u32. A document carries at most as many facts as its
+            // condition has, so any max at or above that count already means "all of them":
+            // nothing is lost by refusing bounds that do not fit.
+            if max > i64::from(MAX_FACTS_PER_DOC) {
+                cx.err(
+                    r.span(),
+                    format!(
+                        "invalid facts_per_doc: expected min <= max <= {MAX_FACTS_PER_DOC}, found min = {min}, max = {max}"
+                    ),
+                    "too large",
+                );
+            }
+            (min, max)
+        })
         .unwrap_or((1, 3));
     let doc_dates = corpus
         .doc_dates
@@ -237,6 +263,9 @@ pub(super) fn validate(
     }
     cx.unique("doc type", raw.doc_types.iter().map(|d| &d.get_ref().id));
     let mut doc_types = Vec::new();
+    // Running sum of the doc types' weights (u128: no i64 weights overflow it), reported once
+    // at the doc type whose weight takes it above MAX_WEIGHT_SUM.
+    let mut weight_sum: u128 = 0;
     for d in raw.doc_types {
         let span = d.span();
         let d = d.into_inner();
@@ -288,6 +317,28 @@ pub(super) fn validate(
             Some(w) => *w.get_ref() as u64,
             None => 1,
         };
+        let below_limit = weight_sum <= u128::from(MAX_WEIGHT_SUM);
+        weight_sum += u128::from(weight);
+        if below_limit && weight_sum > u128::from(MAX_WEIGHT_SUM) {
+            let span = d.weight.as_ref().map_or_else(|| d.id.span(), |w| w.span());
+            cx.diags.error_with_notes(
+                cx.file,
+                span,
+                if u128::from(weight) == weight_sum {
+                    format!(
+                        "doc type `{}`: weight {weight} is above {MAX_WEIGHT_SUM}, the most the [[doc_types]] weights may sum to",
+                        d.id.get_ref()
+                    )
+                } else {
+                    format!(
+                        "doc type `{}`: weight {weight} takes the sum of the [[doc_types]] weights to {weight_sum}, expected at most {MAX_WEIGHT_SUM}",
+                        d.id.get_ref()
+                    )
+                },
+                "the sum passes the limit here",
+                vec![weight_sum_note()],
+            );
+        }
         doc_types.push(DocType {
             id: d.id.into_inner(),
             templates: names.into_iter().map(Spanned::into_inner).collect(),
@@ -527,6 +578,18 @@ fn decode_pool(
                         format!("pool `{name}`: weights must be integers >= 0, at least one > 0"),
                         "bad weights",
                     );
+                } else {
+                    // Each weight is an i64 >= 0, so the u128 sum cannot overflow.
+                    let sum: u128 = ws.iter().map(|&x| x as u128).sum();
+                    if sum > u128::from(MAX_WEIGHT_SUM) {
+                        cx.diags.error_with_notes(
+                            cx.file,
+                            span.clone(),
+                            format!("pool `{name}`: weights sum to {sum}, expected at most {MAX_WEIGHT_SUM}"),
+                            "weights too large",
+                            vec![weight_sum_note()],
+                        );
+                    }
                 }
                 ws.into_iter()
                     .map(|x| x.max(0) as u64)
