@@ -7,7 +7,9 @@
 
 pub mod capacity;
 mod conditions;
+mod pools;
 mod raw;
+mod templates;
 mod validate;
 
 use crate::diag::{Diagnostics, FileId};

@@ -1,5 +1,6 @@
 //! Turns a `RawSpec` into a `Spec`, recording every problem (with its span) instead of stopping
-//! at the first, and reading the pool files and templates folder the spec names.
+//! at the first. Pools (and their files) are decoded in `pools`, the templates folder is read
+//! in `templates`, conditions are resolved in `conditions`; this file checks the rest.
 
 use super::raw::{RawDetect, RawFact, RawForbidden, RawRange, RawRules, RawSpec};
 use super::*;
@@ -10,7 +11,7 @@ use toml::Spanned;
 const MAX_FACTS_PER_DOC: u32 = u32::MAX;
 
 /// The note shown with a weight sum above [`MAX_WEIGHT_SUM`].
-fn weight_sum_note() -> String {
+pub(super) fn weight_sum_note() -> String {
     format!(
         "weights are relative frequencies: their sum may be at most 2^53 = {MAX_WEIGHT_SUM}; divide them by a common factor"
     )
@@ -24,7 +25,7 @@ fn valid_id(s: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
 }
 
-fn valid_ident(s: &str) -> bool {
+pub(super) fn valid_ident(s: &str) -> bool {
     let mut chars = s.chars();
     matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
@@ -116,7 +117,53 @@ pub(super) fn validate(
     let spec_dir = path.parent().unwrap_or(Path::new("")).to_path_buf();
     let mut cx = Ctx { diags, file };
     let corpus = raw.corpus.into_inner();
+    let table = validate_corpus(&mut cx, &corpus);
+    let vars = validate_vars(&mut cx, raw.vars);
+    let pools = super::pools::validate_pools(&mut cx, raw.pools, &spec_dir, sources);
+    let facts = validate_facts(&mut cx, raw.facts);
+    let forbidden = validate_forbidden(&mut cx, raw.forbidden);
+    // Templates folder: every file in it, so that includes resolve and the copy is complete.
+    let templates_dir = join_clean(&spec_dir, corpus.templates.get_ref());
+    let templates =
+        super::templates::read_templates(&mut cx, &templates_dir, &corpus.templates, sources);
+    let doc_types = validate_doc_types(&mut cx, raw.doc_types, &templates, &templates_dir);
+    let conditions =
+        super::conditions::resolve(&mut cx, raw.conditions, &facts, table.facts_per_doc.0);
+    if !cx.diags.is_empty() {
+        return None;
+    }
+    Some(Spec {
+        name: corpus.name.into_inner(),
+        description: corpus.description,
+        path: path.to_path_buf(),
+        templates_dir,
+        docs: table.docs as u64,
+        seed: table.seed as u64,
+        anchor_date: table.anchor_date,
+        facts_per_doc: (table.facts_per_doc.0 as u32, table.facts_per_doc.1 as u32),
+        doc_dates: table.doc_dates,
+        vars,
+        pools,
+        facts,
+        forbidden,
+        doc_types,
+        conditions,
+        templates,
+        sources: Vec::new(),
+        spec_text: text.to_string(),
+    })
+}
 
+/// The `[corpus]` table's numbers and dates, as checked (defaults where absent).
+struct CorpusTable {
+    docs: i64,
+    seed: i64,
+    anchor_date: NaiveDate,
+    facts_per_doc: (i64, i64),
+    doc_dates: (i64, i64),
+}
+
+fn validate_corpus(cx: &mut Ctx, corpus: &super::raw::RawCorpus) -> CorpusTable {
     if corpus.name.get_ref().trim().is_empty() {
         cx.err(
             corpus.name.span(),
@@ -184,10 +231,22 @@ pub(super) fn validate(
         .as_ref()
         .map(|r| cx.range(r, "doc_dates", i64::MIN))
         .unwrap_or((-90, 0));
+    CorpusTable {
+        docs,
+        seed,
+        anchor_date,
+        facts_per_doc,
+        doc_dates,
+    }
+}
 
-    // [vars]
+/// `[vars]`: names usable as template identifiers.
+fn validate_vars(
+    cx: &mut Ctx,
+    raw: BTreeMap<Spanned<String>, Spanned<String>>,
+) -> BTreeMap<String, String> {
     let mut vars = BTreeMap::new();
-    for (k, v) in raw.vars {
+    for (k, v) in raw {
         if !valid_ident(k.get_ref()) {
             cx.err(
                 k.span(),
@@ -200,73 +259,30 @@ pub(super) fn validate(
         }
         vars.insert(k.into_inner(), v.into_inner());
     }
+    vars
+}
 
-    // [pools]
-    let mut pools = BTreeMap::new();
-    for (name, pool) in raw.pools {
-        if !valid_ident(name.get_ref()) {
-            cx.err(
-                name.span(),
-                format!(
-                    "invalid pool name {:?}: expected an identifier",
-                    name.get_ref()
-                ),
-                "not an identifier",
-            );
-        }
-        let pool_span = pool.span();
-        let before = cx.diags.len();
-        let wide = matches!(pool.get_ref(), toml::Value::Table(t) if t.get("wide").and_then(toml::Value::as_bool) == Some(true));
-        let (values, weights) = decode_pool(
-            &mut cx,
-            name.get_ref(),
-            pool_span.clone(),
-            pool.into_inner(),
-            &spec_dir,
-            sources,
-        );
-        if values.is_empty() && cx.diags.len() == before {
-            cx.err(
-                pool_span,
-                format!(
-                    "pool `{}` is empty: expected at least one value",
-                    name.get_ref()
-                ),
-                "empty pool",
-            );
-        }
-        pools.insert(
-            name.get_ref().clone(),
-            Pool {
-                name: name.into_inner(),
-                values,
-                weights,
-                wide,
-            },
-        );
-    }
-
-    let facts = validate_facts(&mut cx, raw.facts);
-    let forbidden = validate_forbidden(&mut cx, raw.forbidden);
-
-    // Templates folder: every file in it, so that includes resolve and the copy is complete.
-    let templates_dir = join_clean(&spec_dir, corpus.templates.get_ref());
-    let templates = read_templates(&mut cx, &templates_dir, &corpus.templates, sources);
-
-    // [[doc_types]]
-    if raw.doc_types.is_empty() {
+/// `[[doc_types]]`: at least one, unique ids, templates that exist, weights >= 1 whose sum
+/// stays within [`MAX_WEIGHT_SUM`].
+fn validate_doc_types(
+    cx: &mut Ctx,
+    raw: Vec<Spanned<super::raw::RawDocType>>,
+    templates: &[TemplateSource],
+    templates_dir: &Path,
+) -> Vec<DocType> {
+    if raw.is_empty() {
         cx.err(
             0..0,
             "the spec has no [[doc_types]]: expected at least one",
             "add a [[doc_types]] table",
         );
     }
-    cx.unique("doc type", raw.doc_types.iter().map(|d| &d.get_ref().id));
+    cx.unique("doc type", raw.iter().map(|d| &d.get_ref().id));
     let mut doc_types = Vec::new();
     // Running sum of the doc types' weights (u128: no i64 weights overflow it), reported once
     // at the doc type whose weight takes it above MAX_WEIGHT_SUM.
     let mut weight_sum: u128 = 0;
-    for d in raw.doc_types {
+    for d in raw {
         let span = d.span();
         let d = d.into_inner();
         cx.check_id("doc type", &d.id);
@@ -279,28 +295,7 @@ pub(super) fn validate(
             }
         };
         for n in &names {
-            if !templates.is_empty() && !templates.iter().any(|t| &t.name == n.get_ref()) {
-                let close: Vec<String> = templates
-                    .iter()
-                    .map(|t| t.name.clone())
-                    .filter(|t| similar(t, n.get_ref()))
-                    .collect();
-                cx.diags.error_with_notes(
-                    cx.file,
-                    n.span(),
-                    format!(
-                        "template {:?} not found in {}",
-                        n.get_ref(),
-                        templates_dir.display()
-                    ),
-                    "no such template file",
-                    if close.is_empty() {
-                        vec![]
-                    } else {
-                        vec![format!("did you mean {}?", close.join(" or "))]
-                    },
-                );
-            }
+            check_template_exists(cx, n, templates, templates_dir);
         }
         let weight = match &d.weight {
             Some(w) if *w.get_ref() < 1 => {
@@ -345,33 +340,38 @@ pub(super) fn validate(
             weight,
         });
     }
+    doc_types
+}
 
-    // [[conditions]]
-    let conditions = super::conditions::resolve(&mut cx, raw.conditions, &facts, facts_per_doc.0);
-
-    if !cx.diags.is_empty() {
-        return None;
+fn check_template_exists(
+    cx: &mut Ctx,
+    n: &Spanned<String>,
+    templates: &[TemplateSource],
+    templates_dir: &Path,
+) {
+    if templates.is_empty() || templates.iter().any(|t| &t.name == n.get_ref()) {
+        return;
     }
-    Some(Spec {
-        name: corpus.name.into_inner(),
-        description: corpus.description,
-        path: path.to_path_buf(),
-        templates_dir,
-        docs: docs as u64,
-        seed: seed as u64,
-        anchor_date,
-        facts_per_doc: (facts_per_doc.0 as u32, facts_per_doc.1 as u32),
-        doc_dates,
-        vars,
-        pools,
-        facts,
-        forbidden,
-        doc_types,
-        conditions,
-        templates,
-        sources: Vec::new(),
-        spec_text: text.to_string(),
-    })
+    let close: Vec<String> = templates
+        .iter()
+        .map(|t| t.name.clone())
+        .filter(|t| similar(t, n.get_ref()))
+        .collect();
+    cx.diags.error_with_notes(
+        cx.file,
+        n.span(),
+        format!(
+            "template {:?} not found in {}",
+            n.get_ref(),
+            templates_dir.display()
+        ),
+        "no such template file",
+        if close.is_empty() {
+            vec![]
+        } else {
+            vec![format!("did you mean {}?", close.join(" or "))]
+        },
+    );
 }
 
 /// Two names are similar when one contains the other or they differ only in separators.
@@ -379,229 +379,6 @@ fn similar(a: &str, b: &str) -> bool {
     let norm = |s: &str| s.to_lowercase().replace(['-', '_', '.'], "");
     let (a, b) = (norm(a), norm(b));
     a.contains(&b) || b.contains(&a)
-}
-
-fn read_pool_file(
-    cx: &mut Ctx,
-    spec_dir: &Path,
-    name: &str,
-    f: &str,
-    span: Range<usize>,
-    sources: &mut Vec<SourceFile>,
-) -> Vec<String> {
-    let path = join_clean(spec_dir, f);
-    match std::fs::read(&path) {
-        Ok(bytes) => {
-            let text = match std::str::from_utf8(&bytes) {
-                Ok(t) => t.to_string(),
-                Err(e) => {
-                    cx.err(
-                        span,
-                        format!(
-                            "pool `{name}`: file {} is not UTF-8 text ({e})",
-                            path.display()
-                        ),
-                        "here",
-                    );
-                    return Vec::new();
-                }
-            };
-            sources.push(SourceFile { path, bytes });
-            text.lines()
-                .map(str::trim)
-                .filter(|l| !l.is_empty() && !l.starts_with('#'))
-                .map(String::from)
-                .collect()
-        }
-        Err(e) => {
-            cx.err(
-                span,
-                format!("pool `{name}`: cannot read file {}: {e}", path.display()),
-                "expected a readable file, one value a line",
-            );
-            Vec::new()
-        }
-    }
-}
-
-fn read_templates(
-    cx: &mut Ctx,
-    dir: &Path,
-    span: &Spanned<String>,
-    sources: &mut Vec<SourceFile>,
-) -> Vec<TemplateSource> {
-    let mut files = Vec::new();
-    if let Err(e) = walk(dir, dir, &mut files) {
-        cx.err(
-            span.span(),
-            format!("cannot read templates folder {}: {e}", dir.display()),
-            "expected a folder of template files",
-        );
-        return Vec::new();
-    }
-    files.sort();
-    let mut out = Vec::new();
-    for (name, path) in files {
-        match std::fs::read(&path) {
-            Ok(bytes) => match String::from_utf8(bytes.clone()) {
-                Ok(text) => {
-                    sources.push(SourceFile {
-                        path: path.clone(),
-                        bytes,
-                    });
-                    out.push(TemplateSource { name, path, text });
-                }
-                Err(e) => cx.diags.error_unplaced(
-                    format!("template {} is not UTF-8 text ({e})", path.display()),
-                    vec![],
-                ),
-            },
-            Err(e) => cx.diags.error_unplaced(
-                format!("cannot read template {}: {e}", path.display()),
-                vec![],
-            ),
-        }
-    }
-    if out.is_empty() && cx.diags.is_empty() {
-        cx.err(
-            span.span(),
-            format!("templates folder {} holds no files", dir.display()),
-            "expected template files here",
-        );
-    }
-    out
-}
-
-/// Lists the files under `dir` (skipping dot-files), named relative to `root` with '/'.
-fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>) -> std::io::Result<()> {
-    for entry in std::fs::read_dir(dir)? {
-        let entry = entry?;
-        let name = entry.file_name();
-        if name.to_string_lossy().starts_with('.') {
-            continue;
-        }
-        let path = entry.path();
-        if entry.file_type()?.is_dir() {
-            walk(root, &path, out)?;
-        } else {
-            let rel = path.strip_prefix(root).unwrap_or(&path);
-            let rel = rel
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                .collect::<Vec<_>>()
-                .join("/");
-            out.push((rel, path));
-        }
-    }
-    Ok(())
-}
-
-/// Decodes one `[pools]` entry: `["a", "b"]`, `{ values = [...] }` or `{ file = "..." }`,
-/// each with optional integer `weights`.
-fn decode_pool(
-    cx: &mut Ctx,
-    name: &str,
-    span: Range<usize>,
-    value: toml::Value,
-    spec_dir: &Path,
-    sources: &mut Vec<SourceFile>,
-) -> (Vec<String>, Option<Vec<u64>>) {
-    let expected = "expected a list of strings, or a table with `values` (a list of strings) or `file` (a path), optional integer `weights` and `wide = true`";
-    let strings = |v: &toml::Value| -> Option<Vec<String>> {
-        v.as_array()?
-            .iter()
-            .map(|x| x.as_str().map(String::from))
-            .collect()
-    };
-    match value {
-        toml::Value::Array(_) => match strings(&value) {
-            Some(v) => (v, None),
-            None => {
-                cx.err(
-                    span,
-                    format!("pool `{name}`: {expected}"),
-                    "not a list of strings",
-                );
-                (Vec::new(), None)
-            }
-        },
-        toml::Value::Table(t) => {
-            if let Some(k) = t
-                .keys()
-                .find(|k| !matches!(k.as_str(), "values" | "file" | "weights" | "wide"))
-            {
-                cx.err(
-                    span.clone(),
-                    format!("pool `{name}`: unknown key `{k}`; {expected}"),
-                    "unknown key",
-                );
-            }
-            let values = match (t.get("values"), t.get("file")) {
-                (Some(v), None) => strings(v).unwrap_or_else(|| {
-                    cx.err(
-                        span.clone(),
-                        format!("pool `{name}`: `values` must be a list of strings"),
-                        "here",
-                    );
-                    Vec::new()
-                }),
-                (None, Some(toml::Value::String(f))) => {
-                    read_pool_file(cx, spec_dir, name, f, span.clone(), sources)
-                }
-                _ => {
-                    cx.err(
-                        span.clone(),
-                        format!("pool `{name}`: {expected}"),
-                        "expected exactly one of `values` or `file`",
-                    );
-                    Vec::new()
-                }
-            };
-            let weights = t.get("weights").map(|w| {
-                let ws: Option<Vec<i64>> = w
-                    .as_array()
-                    .and_then(|a| a.iter().map(toml::Value::as_integer).collect());
-                let ws = ws.unwrap_or_default();
-                if ws.len() != values.len() && !values.is_empty() {
-                    cx.err(
-                        span.clone(),
-                        format!(
-                            "pool `{name}`: expected {} integer weights (one per value), found {}",
-                            values.len(),
-                            ws.len()
-                        ),
-                        "wrong weights",
-                    );
-                } else if ws.iter().any(|&x| x < 0) || ws.iter().all(|&x| x == 0) {
-                    cx.err(
-                        span.clone(),
-                        format!("pool `{name}`: weights must be integers >= 0, at least one > 0"),
-                        "bad weights",
-                    );
-                } else {
-                    // Each weight is an i64 >= 0, so the u128 sum cannot overflow.
-                    let sum: u128 = ws.iter().map(|&x| x as u128).sum();
-                    if sum > u128::from(MAX_WEIGHT_SUM) {
-                        cx.diags.error_with_notes(
-                            cx.file,
-                            span.clone(),
-                            format!("pool `{name}`: weights sum to {sum}, expected at most {MAX_WEIGHT_SUM}"),
-                            "weights too large",
-                            vec![weight_sum_note()],
-                        );
-                    }
-                }
-                ws.into_iter()
-                    .map(|x| x.max(0) as u64)
-                    .collect::<Vec<u64>>()
-            });
-            (values, weights)
-        }
-        _ => {
-            cx.err(span, format!("pool `{name}`: {expected}"), "wrong type");
-            (Vec::new(), None)
-        }
-    }
 }
 
 /// `[[facts]]`: unique valid ids, at least one variant each, detect rules that compile.

@@ -24,7 +24,7 @@ mod scan;
 pub mod size;
 pub mod tokens;
 
-use crate::corpus::{BadLines, Corpus};
+use crate::corpus::{BadLines, Corpus, CorpusFile, Line};
 use crate::error::{Error, Result};
 use crate::observe::Observer;
 use crate::rules::Rules;
@@ -279,29 +279,16 @@ fn analyse(
     };
     obs.start(&label, total, "docs");
     let mut acc = Acc::new(ctx.matcher.as_ref().map_or(0, Matcher::patterns));
-    let mut lines = 0u64;
-    for batch in ctx.corpus.batches(BATCH, keep) {
-        let batch = batch?;
-        let outs: Vec<ChunkOut> = batch
-            .lines
-            .par_chunks(CHUNK)
-            .map(|c| pass1(ctx, c))
-            .collect();
+    each_batch(ctx, &keep, obs, |lines| {
+        let outs: Vec<ChunkOut> = lines.par_chunks(CHUNK).map(|c| pass1(ctx, c)).collect();
         for o in outs {
             for ((file, line), why) in &o.malformed {
                 bad.skip(&ctx.corpus.files()[*file].name, *line, why, obs)?;
             }
             acc.merge(o);
         }
-        lines += batch.lines.len() as u64;
-        obs.progress(lines);
-        if obs.cancelled() {
-            return Err(Error::Interrupted(
-                "interrupted: no report was written".into(),
-            ));
-        }
-    }
-    obs.finish();
+        Ok(())
+    })?;
     let dups = assemble::exact_groups(&acc);
     let near = minhash::search(&acc.sigs, opts.threshold, NEAR_EXAMPLES);
     drop(std::mem::take(&mut acc.sigs));
@@ -321,19 +308,14 @@ fn analyse(
     };
     obs.start(&label.replace("pass 1", "pass 2"), total, "docs");
     let mut p2 = Pass2::default();
-    let mut lines = 0u64;
-    for batch in ctx.corpus.batches(BATCH, keep) {
-        let batch = batch?;
-        let outs: Vec<Pass2> = batch
-            .lines
+    each_batch(ctx, &keep, obs, |lines| {
+        let outs: Vec<Pass2> = lines
             .par_chunks(CHUNK)
             .map(|c| pass2(ctx, c, &wanted))
             .collect();
         outs.into_iter().for_each(|o| p2.merge(o));
-        lines += batch.lines.len() as u64;
-        obs.progress(lines);
-    }
-    obs.finish();
+        Ok(())
+    })?;
     Ok(assemble::Gathered {
         opts,
         ctx,
@@ -345,4 +327,32 @@ fn analyse(
         malformed: bad.count() - before,
     }
     .report())
+}
+
+/// Feeds `f` every batch of lines of the files `keep` accepts, in order, with progress;
+/// stops when the observer cancels. Finishes the observer's stage either way.
+fn each_batch(
+    ctx: &Ctx,
+    keep: &dyn Fn(&CorpusFile) -> bool,
+    obs: &dyn Observer,
+    mut f: impl FnMut(&[Line]) -> Result<()>,
+) -> Result<()> {
+    let mut done = 0u64;
+    let mut all = || {
+        for batch in ctx.corpus.batches(BATCH, keep) {
+            let batch = batch?;
+            f(&batch.lines)?;
+            done += batch.lines.len() as u64;
+            obs.progress(done);
+            if obs.cancelled() {
+                return Err(Error::Interrupted(
+                    "interrupted: no report was written".into(),
+                ));
+            }
+        }
+        Ok(())
+    };
+    let result = all();
+    obs.finish();
+    result
 }

@@ -1,0 +1,212 @@
+//! `[pools]`: each entry decoded from its TOML form (a list, or a table with `values` or a
+//! `file`, optional `weights` and `wide`), pool files read (their bytes kept for `source/`),
+//! every problem recorded with its span.
+
+use super::validate::{Ctx, valid_ident, weight_sum_note};
+use super::*;
+use crate::rng::MAX_WEIGHT_SUM;
+use toml::Spanned;
+
+/// `[pools]`: identifier names, values inline or from a file, weights that fit.
+pub(super) fn validate_pools(
+    cx: &mut Ctx,
+    raw: BTreeMap<Spanned<String>, Spanned<toml::Value>>,
+    spec_dir: &Path,
+    sources: &mut Vec<SourceFile>,
+) -> BTreeMap<String, Pool> {
+    let mut pools = BTreeMap::new();
+    for (name, pool) in raw {
+        if !valid_ident(name.get_ref()) {
+            cx.err(
+                name.span(),
+                format!(
+                    "invalid pool name {:?}: expected an identifier",
+                    name.get_ref()
+                ),
+                "not an identifier",
+            );
+        }
+        let pool_span = pool.span();
+        let before = cx.diags.len();
+        let wide = matches!(pool.get_ref(), toml::Value::Table(t) if t.get("wide").and_then(toml::Value::as_bool) == Some(true));
+        let (values, weights) = decode_pool(
+            cx,
+            name.get_ref(),
+            pool_span.clone(),
+            pool.into_inner(),
+            spec_dir,
+            sources,
+        );
+        if values.is_empty() && cx.diags.len() == before {
+            cx.err(
+                pool_span,
+                format!(
+                    "pool `{}` is empty: expected at least one value",
+                    name.get_ref()
+                ),
+                "empty pool",
+            );
+        }
+        pools.insert(
+            name.get_ref().clone(),
+            Pool {
+                name: name.into_inner(),
+                values,
+                weights,
+                wide,
+            },
+        );
+    }
+    pools
+}
+
+fn read_pool_file(
+    cx: &mut Ctx,
+    spec_dir: &Path,
+    name: &str,
+    f: &str,
+    span: Range<usize>,
+    sources: &mut Vec<SourceFile>,
+) -> Vec<String> {
+    let path = join_clean(spec_dir, f);
+    match std::fs::read(&path) {
+        Ok(bytes) => {
+            let text = match std::str::from_utf8(&bytes) {
+                Ok(t) => t.to_string(),
+                Err(e) => {
+                    cx.err(
+                        span,
+                        format!(
+                            "pool `{name}`: file {} is not UTF-8 text ({e})",
+                            path.display()
+                        ),
+                        "here",
+                    );
+                    return Vec::new();
+                }
+            };
+            sources.push(SourceFile { path, bytes });
+            text.lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                .map(String::from)
+                .collect()
+        }
+        Err(e) => {
+            cx.err(
+                span,
+                format!("pool `{name}`: cannot read file {}: {e}", path.display()),
+                "expected a readable file, one value a line",
+            );
+            Vec::new()
+        }
+    }
+}
+
+/// Decodes one `[pools]` entry: `["a", "b"]`, `{ values = [...] }` or `{ file = "..." }`,
+/// each with optional integer `weights`.
+fn decode_pool(
+    cx: &mut Ctx,
+    name: &str,
+    span: Range<usize>,
+    value: toml::Value,
+    spec_dir: &Path,
+    sources: &mut Vec<SourceFile>,
+) -> (Vec<String>, Option<Vec<u64>>) {
+    let expected = "expected a list of strings, or a table with `values` (a list of strings) or `file` (a path), optional integer `weights` and `wide = true`";
+    let strings = |v: &toml::Value| -> Option<Vec<String>> {
+        v.as_array()?
+            .iter()
+            .map(|x| x.as_str().map(String::from))
+            .collect()
+    };
+    match value {
+        toml::Value::Array(_) => match strings(&value) {
+            Some(v) => (v, None),
+            None => {
+                cx.err(
+                    span,
+                    format!("pool `{name}`: {expected}"),
+                    "not a list of strings",
+                );
+                (Vec::new(), None)
+            }
+        },
+        toml::Value::Table(t) => {
+            if let Some(k) = t
+                .keys()
+                .find(|k| !matches!(k.as_str(), "values" | "file" | "weights" | "wide"))
+            {
+                cx.err(
+                    span.clone(),
+                    format!("pool `{name}`: unknown key `{k}`; {expected}"),
+                    "unknown key",
+                );
+            }
+            let values = match (t.get("values"), t.get("file")) {
+                (Some(v), None) => strings(v).unwrap_or_else(|| {
+                    cx.err(
+                        span.clone(),
+                        format!("pool `{name}`: `values` must be a list of strings"),
+                        "here",
+                    );
+                    Vec::new()
+                }),
+                (None, Some(toml::Value::String(f))) => {
+                    read_pool_file(cx, spec_dir, name, f, span.clone(), sources)
+                }
+                _ => {
+                    cx.err(
+                        span.clone(),
+                        format!("pool `{name}`: {expected}"),
+                        "expected exactly one of `values` or `file`",
+                    );
+                    Vec::new()
+                }
+            };
+            let weights = t.get("weights").map(|w| {
+                let ws: Option<Vec<i64>> = w
+                    .as_array()
+                    .and_then(|a| a.iter().map(toml::Value::as_integer).collect());
+                let ws = ws.unwrap_or_default();
+                if ws.len() != values.len() && !values.is_empty() {
+                    cx.err(
+                        span.clone(),
+                        format!(
+                            "pool `{name}`: expected {} integer weights (one per value), found {}",
+                            values.len(),
+                            ws.len()
+                        ),
+                        "wrong weights",
+                    );
+                } else if ws.iter().any(|&x| x < 0) || ws.iter().all(|&x| x == 0) {
+                    cx.err(
+                        span.clone(),
+                        format!("pool `{name}`: weights must be integers >= 0, at least one > 0"),
+                        "bad weights",
+                    );
+                } else {
+                    // Each weight is an i64 >= 0, so the u128 sum cannot overflow.
+                    let sum: u128 = ws.iter().map(|&x| x as u128).sum();
+                    if sum > u128::from(MAX_WEIGHT_SUM) {
+                        cx.diags.error_with_notes(
+                            cx.file,
+                            span.clone(),
+                            format!("pool `{name}`: weights sum to {sum}, expected at most {MAX_WEIGHT_SUM}"),
+                            "weights too large",
+                            vec![weight_sum_note()],
+                        );
+                    }
+                }
+                ws.into_iter()
+                    .map(|x| x.max(0) as u64)
+                    .collect::<Vec<u64>>()
+            });
+            (values, weights)
+        }
+        _ => {
+            cx.err(span, format!("pool `{name}`: {expected}"), "wrong type");
+            (Vec::new(), None)
+        }
+    }
+}
