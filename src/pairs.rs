@@ -279,7 +279,21 @@ fn compare_one(a: &Side, b: &Side, index: u64, text_a: &str, text_b: &str) -> Re
         }
     }
 
-    // The displayed diff and the share of words changed, on the documents themselves.
+    let (changed, diff) = word_diff(text_a, text_b);
+    Ok(PairResult {
+        index,
+        words_a: words(text_a).len(),
+        words_b: words(text_b).len(),
+        changed,
+        diff,
+        errors,
+        changed_facts,
+    })
+}
+
+/// The displayed inline diff of two documents and the number of words changed (deleted
+/// plus inserted), on the documents themselves.
+fn word_diff(text_a: &str, text_b: &str) -> (usize, String) {
     let wa = words(text_a);
     let wb = words(text_b);
     let sa: Vec<&str> = wa.iter().map(|r| &text_a[r.clone()]).collect();
@@ -310,15 +324,7 @@ fn compare_one(a: &Side, b: &Side, index: u64, text_a: &str, text_b: &str) -> Re
             gap(text_b, &wb, rb.end)
         });
     }
-    Ok(PairResult {
-        index,
-        words_a: wa.len(),
-        words_b: wb.len(),
-        changed,
-        diff: diff.trim_end().to_string(),
-        errors,
-        changed_facts,
-    })
+    (changed, diff.trim_end().to_string())
 }
 
 /// Byte ranges of the tokens of `text`: runs of letters and digits, and single punctuation
