@@ -38,7 +38,7 @@ pub enum Error {
 
     /// A corpus file stopped being readable part-way (a corrupt zstd frame, a truncated gzip
     /// stream, a failing disk): `line` lines were read before.
-    #[error("cannot read {path} after line {line}")]
+    #[error("cannot read {}{}", path.display(), after_line(*line))]
     Read {
         path: PathBuf,
         line: u64,
@@ -76,6 +76,15 @@ impl Error {
             Error::Io { .. } | Error::Read { .. } | Error::Corrupt { .. } => 3,
             Error::Interrupted(_) => 130,
         }
+    }
+}
+
+/// " after line N" for a read error part-way through a file; nothing at its start.
+fn after_line(line: u64) -> String {
+    if line == 0 {
+        String::new()
+    } else {
+        format!(" after line {line}")
     }
 }
 
