@@ -88,9 +88,13 @@ impl Observer for Terminal {
 impl Terminal {
     /// A line on stderr that does not tear a progress bar.
     pub fn print(&self, line: &str) {
+        use std::io::Write;
+        let write = || {
+            let _ = writeln!(std::io::stderr(), "{line}");
+        };
         match self.bar().as_ref() {
-            Some(pb) => pb.suspend(|| eprintln!("{line}")),
-            None => eprintln!("{line}"),
+            Some(pb) => pb.suspend(write),
+            None => write(),
         }
     }
 }
@@ -102,15 +106,15 @@ pub fn stopped() -> bool {
 
 /// Prints an error and its whole cause chain on stderr. Located spec errors are already
 /// rendered as `error: file:line:col …` blocks and are printed as they are.
+/// A closed stderr (piped into `head`) is not worth a panic: write errors are ignored.
 pub fn print_error(e: &anyhow::Error) {
+    use std::io::Write;
+    let mut err = std::io::stderr().lock();
     let msg = e.to_string();
-    if msg.starts_with("error") {
-        eprintln!("{}", msg.trim_end());
-    } else {
-        eprintln!("error: {}", msg.trim_end());
-    }
+    let prefix = if msg.starts_with("error") { "" } else { "error: " };
+    let _ = writeln!(err, "{prefix}{}", msg.trim_end());
     for cause in e.chain().skip(1) {
-        eprintln!("  caused by: {cause}");
+        let _ = writeln!(err, "  caused by: {cause}");
     }
 }
 
