@@ -122,9 +122,11 @@ pub enum Command {
     /// Corpus statistics: tokens, fact coverage, duplicates and diversity, overused names.
     ///
     /// Reads a factpress corpus folder (using the spec in DIR/source/) or any JSONL files
-    /// (.jsonl, .jsonl.zst, .jsonl.gz). Prints a summary; --json and --html write the full
-    /// report. Memory grows by about 0.6 KB per document (MinHash signatures); the rest is
-    /// fixed-size sketches.
+    /// (.jsonl, .jsonl.zst, .jsonl.gz). A folder with several conditions is reported one
+    /// condition at a time (matched conditions are near-duplicates of one another by design).
+    /// Prints a summary; --json and --html write the full report. Malformed lines are skipped
+    /// and counted (--strict: stop at the first). Memory grows by about 0.6 KB per document
+    /// (MinHash signatures); the rest is fixed-size sketches.
     ///
     /// Example: factpress stats out/helpful-only --json stats.json --html report.html
     Stats(StatsArgs),
