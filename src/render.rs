@@ -334,21 +334,7 @@ pub fn locate(spec: &Spec, e: &JError) -> String {
 
 /// `file:line: message` for a render error, naming the template or fact variant it came from.
 pub fn describe(spec: &Spec, e: &JError) -> String {
-    let name = e.name().unwrap_or("?");
-    let line = e.line().unwrap_or(0);
-    if let Some(rest) = name.strip_prefix("fact:")
-        && let Some((id, k)) = rest.rsplit_once('#')
-    {
-        return format!(
-            "{}: in variant {k} of fact `{id}` (line {line} of the variant): {}",
-            spec.path.display(),
-            detail(e)
-        );
-    }
-    match spec.templates.iter().find(|t| t.name == name) {
-        Some(t) => format!("{}:{line}: {}", t.path.display(), detail(e)),
-        None => format!("{name}:{line}: {}", detail(e)),
-    }
+    format!("{}: {}", locate(spec, e), detail(e))
 }
 
 fn with_rng<T>(
