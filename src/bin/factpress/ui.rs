@@ -111,7 +111,11 @@ pub fn print_error(e: &anyhow::Error) {
     use std::io::Write;
     let mut err = std::io::stderr().lock();
     let msg = e.to_string();
-    let prefix = if msg.starts_with("error") { "" } else { "error: " };
+    let prefix = if msg.starts_with("error") {
+        ""
+    } else {
+        "error: "
+    };
     let _ = writeln!(err, "{prefix}{}", msg.trim_end());
     for cause in e.chain().skip(1) {
         let _ = writeln!(err, "  caused by: {cause}");
