@@ -12,6 +12,8 @@ use std::ops::Range;
 pub struct Diagnostics {
     files: SimpleFiles<String, String>,
     items: Vec<Diagnostic<usize>>,
+    /// (file, start, end, message) of every placed problem, to report each once.
+    seen: Vec<(usize, usize, usize, String)>,
 }
 
 /// A handle to a file registered with [`Diagnostics::add_file`].
@@ -67,9 +69,15 @@ impl Diagnostics {
             .unwrap_or(0);
         let start = range.start.min(len);
         let end = range.end.clamp(start, len);
+        let message = message.into();
+        // The same problem found twice (by several trial renders, say) is reported once.
+        if self.seen.contains(&(file.0, start, end, message.clone())) {
+            return;
+        }
+        self.seen.push((file.0, start, end, message.clone()));
         self.items.push(
             Diagnostic::error()
-                .with_message(message.into())
+                .with_message(message)
                 .with_labels(vec![
                     Label::primary(file.0, start..end).with_message(label.into()),
                 ])

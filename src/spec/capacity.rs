@@ -1,8 +1,10 @@
 //! Capacity: an estimate, read off the spec alone, of how many distinct documents each doc
 //! type can produce. Lexical, not exact: each template is scanned for its choice points —
 //! `pick('pool')` (× pool size), `pick_n('pool', n)` (× ordered choices of n), `chance(…)`
-//! (× 2), `int(lo, hi)` with literal bounds (× hi − lo + 1), `{% include %}`d templates (×
-//! their own factor) — and, when it uses `facts`, multiplied by the ordered fact sets a
+//! (× 2), `int(lo, hi)` with literal bounds (× hi − lo + 1), `g('rule')` and `#rule#` (× the
+//! rule's expansions: the sum of its alternatives' own choice points), each distinct
+//! `cast.member.field` (× its pool size), `{% include %}`d templates (× their own factor) —
+//! and, when it uses `facts`, multiplied by the ordered fact sets a
 //! document can carry, each fact by its variants and their own choice points. Dates and
 //! document ids are left out: they make documents differ in bytes, not in wording. A choice
 //! inside a loop counts once, so loops are underestimated. Capped at 1e18.
@@ -24,6 +26,16 @@ static INT: LazyLock<Regex> =
 static INCLUDE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r#"\{%-?\s*include\s+["']([^"']+)["']"#).expect("static regex"));
 static FACTS: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\bfacts\b").expect("static regex"));
+static RULE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"\bg\(\s*["']([^"']+)["']\s*\)|#([A-Za-z_][A-Za-z0-9_]*)(?:\.[a-z_]+)*#"#)
+        .expect("static regex")
+});
+static CAST: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\bcast\.([A-Za-z_][A-Za-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_]*)").expect("static regex")
+});
+
+/// How deep grammar rules are followed when counting.
+const RULE_DEPTH: usize = 6;
 
 /// Estimated distinct documents per doc type, in spec order.
 pub fn capacity(spec: &Spec) -> Vec<(String, f64)> {
@@ -72,6 +84,25 @@ fn choices(spec: &Spec, name: &str, depth: usize) -> f64 {
 
 /// The choice points in one template or fact variant text.
 fn text_choices(spec: &Spec, text: &str) -> f64 {
+    text_choices_at(spec, text, 0)
+}
+
+/// Distinct expansions of grammar rule `name`: the sum over its alternatives of their own
+/// choice points (rules inside rules are followed `RULE_DEPTH` deep).
+fn rule_choices(spec: &Spec, name: &str, depth: usize) -> f64 {
+    match spec.grammar.get(name) {
+        Some(r) if depth < RULE_DEPTH => r
+            .alternatives
+            .iter()
+            .map(|a| text_choices_at(spec, a, depth + 1))
+            .sum::<f64>()
+            .min(CAP),
+        Some(r) => r.alternatives.len().max(1) as f64,
+        None => 1.0,
+    }
+}
+
+fn text_choices_at(spec: &Spec, text: &str, depth: usize) -> f64 {
     let size = |p: &str| {
         spec.pools
             .get(p)
@@ -86,6 +117,28 @@ fn text_choices(spec: &Spec, text: &str) -> f64 {
         f *= permutations(n, k);
     }
     f *= 2f64.powi(CHANCE.find_iter(text).count() as i32);
+    for cap in RULE.captures_iter(text) {
+        let name = cap.get(1).or(cap.get(2)).map_or("", |m| m.as_str());
+        f = (f * rule_choices(spec, name, depth)).min(CAP);
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for cap in CAST.captures_iter(text) {
+        let (m, field) = (&cap[1], &cap[2]);
+        if !seen.insert((m.to_string(), field.to_string())) {
+            continue;
+        }
+        let source = spec
+            .cast
+            .iter()
+            .find(|c| c.name == m)
+            .and_then(|c| c.fields.iter().find(|(f, _)| f == field))
+            .map(|(_, s)| s.clone());
+        f *= match source {
+            Some(crate::spec::CastSource::Pool(p)) => size(&p),
+            Some(crate::spec::CastSource::Rule(r)) => rule_choices(spec, &r, depth),
+            None => 1.0,
+        };
+    }
     for cap in INT.captures_iter(text) {
         let (lo, hi) = (cap[1].parse::<f64>(), cap[2].parse::<f64>());
         if let (Ok(lo), Ok(hi)) = (lo, hi) {

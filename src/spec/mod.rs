@@ -7,6 +7,7 @@
 
 pub mod capacity;
 mod conditions;
+mod grammar;
 mod pools;
 mod raw;
 mod templates;
@@ -42,6 +43,12 @@ pub struct Spec {
     pub conditions: Vec<Condition>,
     /// Every file of the templates folder, sorted by name.
     pub templates: Vec<TemplateSource>,
+    /// The seeded grammar, by symbol.
+    pub grammar: BTreeMap<String, Rule>,
+    /// Who and what a document refers to, drawn once per document (member order).
+    pub cast: Vec<CastMember>,
+    /// Values fixed for the whole corpus (name order).
+    pub world: Vec<WorldEntry>,
     /// Every file read, in the order read: the spec, pool files, templates.
     pub sources: Vec<SourceFile>,
     /// The spec's text, for pointing errors found later (in fact variants) at it.
@@ -57,6 +64,56 @@ pub struct Pool {
     /// Marked `wide = true`: values meant to vary widely (names, outlets, organisations), so
     /// that any single value in many documents is a sign of mode collapse.
     pub wide: bool,
+}
+
+/// A grammar rule: a symbol that expands to one of its alternatives (each a small minijinja
+/// template that may use other symbols, pools, vars, the world and the document's cast).
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub name: String,
+    pub alternatives: Vec<String>,
+    /// Integer weights, one per alternative; `None` means uniform.
+    pub weights: Option<Vec<u64>>,
+    /// Where the rule is written (for errors found when compiling or expanding it).
+    pub span: Range<usize>,
+}
+
+/// A member of every document's cast (`cast.NAME` in templates): its fields are drawn once
+/// per document, so every mention of `cast.expert.last` in a document is the same person.
+/// Fields drawn from the same pool are distinct across the whole cast, so two members never
+/// share a name and a document's own outlet is never the outlet it cites.
+#[derive(Debug, Clone)]
+pub struct CastMember {
+    pub name: String,
+    /// (field, source) in field order; the source is a pool or a grammar rule.
+    pub fields: Vec<(String, CastSource)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CastSource {
+    Pool(String),
+    Rule(String),
+}
+
+/// A value fixed for the whole corpus (`world.NAME`).
+#[derive(Debug, Clone)]
+pub struct WorldEntry {
+    pub name: String,
+    pub value: WorldValue,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum WorldValue {
+    Text(String),
+    Number(i64),
+    /// A whole number in `[lo, hi]` that is a multiple of `step` above `lo`.
+    Int {
+        lo: i64,
+        hi: i64,
+        step: i64,
+    },
+    Pick(String),
+    OneOf(Vec<String>),
 }
 
 #[derive(Debug, Clone)]

@@ -29,9 +29,9 @@ pub(super) fn validate_pools(
         let pool_span = pool.span();
         let before = cx.diags.len();
         let wide = matches!(pool.get_ref(), toml::Value::Table(t) if t.get("wide").and_then(toml::Value::as_bool) == Some(true));
-        let (values, weights) = decode_pool(
+        let (values, weights) = decode_values(
             cx,
-            name.get_ref(),
+            &format!("pool `{}`", name.get_ref()),
             pool_span.clone(),
             pool.into_inner(),
             spec_dir,
@@ -76,10 +76,7 @@ fn read_pool_file(
                 Err(e) => {
                     cx.err(
                         span,
-                        format!(
-                            "pool `{name}`: file {} is not UTF-8 text ({e})",
-                            path.display()
-                        ),
+                        format!("{name}: file {} is not UTF-8 text ({e})", path.display()),
                         "here",
                     );
                     return Vec::new();
@@ -95,7 +92,7 @@ fn read_pool_file(
         Err(e) => {
             cx.err(
                 span,
-                format!("pool `{name}`: cannot read file {}: {e}", path.display()),
+                format!("{name}: cannot read file {}: {e}", path.display()),
                 "expected a readable file, one value a line",
             );
             Vec::new()
@@ -105,7 +102,8 @@ fn read_pool_file(
 
 /// Decodes one `[pools]` entry: `["a", "b"]`, `{ values = [...] }` or `{ file = "..." }`,
 /// each with optional integer `weights`.
-fn decode_pool(
+/// `name` labels the entry in messages: "pool `x`", "grammar rule `x`".
+pub(super) fn decode_values(
     cx: &mut Ctx,
     name: &str,
     span: Range<usize>,
@@ -124,11 +122,7 @@ fn decode_pool(
         toml::Value::Array(_) => match strings(&value) {
             Some(v) => (v, None),
             None => {
-                cx.err(
-                    span,
-                    format!("pool `{name}`: {expected}"),
-                    "not a list of strings",
-                );
+                cx.err(span, format!("{name}: {expected}"), "not a list of strings");
                 (Vec::new(), None)
             }
         },
@@ -139,7 +133,7 @@ fn decode_pool(
             {
                 cx.err(
                     span.clone(),
-                    format!("pool `{name}`: unknown key `{k}`; {expected}"),
+                    format!("{name}: unknown key `{k}`; {expected}"),
                     "unknown key",
                 );
             }
@@ -147,7 +141,7 @@ fn decode_pool(
                 (Some(v), None) => strings(v).unwrap_or_else(|| {
                     cx.err(
                         span.clone(),
-                        format!("pool `{name}`: `values` must be a list of strings"),
+                        format!("{name}: `values` must be a list of strings"),
                         "here",
                     );
                     Vec::new()
@@ -158,7 +152,7 @@ fn decode_pool(
                 _ => {
                     cx.err(
                         span.clone(),
-                        format!("pool `{name}`: {expected}"),
+                        format!("{name}: {expected}"),
                         "expected exactly one of `values` or `file`",
                     );
                     Vec::new()
@@ -173,7 +167,7 @@ fn decode_pool(
                     cx.err(
                         span.clone(),
                         format!(
-                            "pool `{name}`: expected {} integer weights (one per value), found {}",
+                            "{name}: expected {} integer weights (one per value), found {}",
                             values.len(),
                             ws.len()
                         ),
@@ -182,7 +176,7 @@ fn decode_pool(
                 } else if ws.iter().any(|&x| x < 0) || ws.iter().all(|&x| x == 0) {
                     cx.err(
                         span.clone(),
-                        format!("pool `{name}`: weights must be integers >= 0, at least one > 0"),
+                        format!("{name}: weights must be integers >= 0, at least one > 0"),
                         "bad weights",
                     );
                 } else {
@@ -192,7 +186,9 @@ fn decode_pool(
                         cx.diags.error_with_notes(
                             cx.file,
                             span.clone(),
-                            format!("pool `{name}`: weights sum to {sum}, expected at most {MAX_WEIGHT_SUM}"),
+                            format!(
+                                "{name}: weights sum to {sum}, expected at most {MAX_WEIGHT_SUM}"
+                            ),
                             "weights too large",
                             vec![weight_sum_note()],
                         );
@@ -205,7 +201,7 @@ fn decode_pool(
             (values, weights)
         }
         _ => {
-            cx.err(span, format!("pool `{name}`: {expected}"), "wrong type");
+            cx.err(span, format!("{name}: {expected}"), "wrong type");
             (Vec::new(), None)
         }
     }

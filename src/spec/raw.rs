@@ -23,6 +23,17 @@ pub struct RawSpec {
     pub doc_types: Vec<Spanned<RawDocType>>,
     #[serde(default)]
     pub conditions: Vec<Spanned<RawCondition>>,
+    /// Rules of the seeded grammar: a list of alternatives (minijinja text), or a table
+    /// `{ values | file, weights }` like a pool; decoded in `grammar`.
+    #[serde(default)]
+    pub grammar: BTreeMap<Spanned<String>, Spanned<toml::Value>>,
+    /// The people and outlets a document refers to: member -> field -> pool or grammar rule.
+    #[serde(default)]
+    pub cast: BTreeMap<Spanned<String>, Spanned<RawCastMember>>,
+    /// Values fixed for the whole corpus: a literal, or `{ int = [lo, hi], step }`,
+    /// `{ pick = "pool" }`, `{ one_of = [...] }`, drawn once from the seed.
+    #[serde(default)]
+    pub world: BTreeMap<Spanned<String>, Spanned<toml::Value>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -132,3 +143,6 @@ pub struct RawRuleFact {
     pub variants: Vec<String>,
     pub detect: RawDetect,
 }
+
+/// A cast member: field name -> pool or grammar rule.
+pub type RawCastMember = BTreeMap<Spanned<String>, Spanned<String>>;

@@ -120,6 +120,10 @@ pub(super) fn validate(
     let table = validate_corpus(&mut cx, &corpus);
     let vars = validate_vars(&mut cx, raw.vars);
     let pools = super::pools::validate_pools(&mut cx, raw.pools, &spec_dir, sources);
+    let grammar =
+        super::grammar::validate_grammar(&mut cx, raw.grammar, &spec_dir, sources, &pools);
+    let cast = super::grammar::validate_cast(&mut cx, raw.cast, &pools, &grammar);
+    let world = super::grammar::validate_world(&mut cx, raw.world, &pools);
     let facts = validate_facts(&mut cx, raw.facts);
     let forbidden = validate_forbidden(&mut cx, raw.forbidden);
     // Templates folder: every file in it, so that includes resolve and the copy is complete.
@@ -149,6 +153,9 @@ pub(super) fn validate(
         doc_types,
         conditions,
         templates,
+        grammar,
+        cast,
+        world,
         sources: Vec::new(),
         spec_text: text.to_string(),
     })

@@ -15,15 +15,17 @@ pub fn run(spec: &Path, c: &ChoiceArgs) -> anyhow::Result<u8> {
     super::capacity_warnings(&ui, &sel);
     let s = &sel.spec;
     println!(
-        "ok: {} — {} facts, {} pools, {} doc types, {} templates, {} conditions; trial-rendered {} template(s) and {} fact variant(s)",
+        "ok: {} — {} facts, {} pools, {} grammar rules, {} doc types, {} templates, {} conditions; trial-rendered {} template(s), {} fact variant(s) and {} grammar alternative(s)",
         s.path.display(),
         s.facts.len(),
         s.pools.len(),
+        s.grammar.len(),
         s.doc_types.len(),
         s.templates.len(),
         s.conditions.len(),
         report.templates_rendered,
-        report.variants_rendered
+        report.variants_rendered,
+        report.alternatives_rendered
     );
     Ok(0)
 }

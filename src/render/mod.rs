@@ -1,21 +1,27 @@
-//! The minijinja environment: templates and fact variants compiled once, seeded template
-//! functions, and the rendering of one planned document into text. It reads plans; it never
-//! decides them, and it never writes files.
+//! The minijinja environment: templates, fact variants and grammar rules compiled once,
+//! seeded template functions (`functions`), hygiene filters (`filters`), the per-document
+//! cast and the corpus's world (`cast`), and the rendering of one planned document into
+//! text. It reads plans; it never decides them, and it never writes files.
+
+mod cast;
+mod context;
+pub mod filters;
+pub mod functions;
+
+pub use functions::FUNCTIONS;
 
 use crate::diag::Diagnostics;
 use crate::plan::{DocPlan, family};
 use crate::rng::{Stream, doc_rng};
-use crate::spec::{Pool, Spec};
-use chrono::format::StrftimeItems;
-use minijinja::value::{Enumerator, Object, Serde, Value};
-use minijinja::{Environment, Error as JError, ErrorKind, State, UndefinedBehavior};
+use crate::spec::Spec;
+use context::DocContext;
+use minijinja::value::{Serde, Value};
+use minijinja::{Environment, Error as JError, UndefinedBehavior};
+use regex::Regex;
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
-
-/// Names a template may use besides its context variables.
-pub const FUNCTIONS: &[&str] = &["pick", "pick_n", "chance", "int", "date"];
-const RNG_KEY: &str = "__factpress_rng";
+use std::sync::atomic::AtomicUsize;
+use std::sync::{Arc, LazyLock, Mutex};
 
 /// A rendered document.
 #[derive(Debug, Clone)]
@@ -44,51 +50,36 @@ struct FactCtx<'a> {
     text: String,
 }
 
-/// A render context: a flat lookup (one `match`, then the vars map) rather than layered
-/// merged maps, since variable lookup is the engine's hottest path.
-#[derive(Debug)]
-struct DocContext {
-    base: Arc<BTreeMap<String, Value>>,
-    doc: Value,
-    facts: Option<Value>,
-    rng: Value,
-}
-
-impl Object for DocContext {
-    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
-        self.get_value_by_str(key.as_str()?)
-    }
-
-    fn get_value_by_str(self: &Arc<Self>, key: &str) -> Option<Value> {
-        match key {
-            "doc" => Some(self.doc.clone()),
-            "facts" => self.facts.clone(),
-            RNG_KEY => Some(self.rng.clone()),
-            _ => self.base.get(key).cloned(),
-        }
-    }
-
-    fn enumerate(self: &Arc<Self>) -> Enumerator {
-        let mut keys: Vec<Value> = vec![Value::from("doc")];
-        if self.facts.is_some() {
-            keys.push(Value::from("facts"));
-        }
-        keys.extend(self.base.keys().map(|k| Value::from(k.as_str())));
-        Enumerator::Values(keys)
-    }
-}
-
-/// The per-document generator behind the seeded functions, placed in the render context.
-#[derive(Debug)]
-struct RngSlot(Mutex<Stream>);
-impl Object for RngSlot {}
-
 pub struct Renderer {
     env: Environment<'static>,
     spec: Arc<Spec>,
     seed: u64,
-    /// `[vars]` (and `vars` itself), shared by every render context.
+    /// `[vars]`, `vars` itself and `world`, shared by every render context.
     base: Arc<BTreeMap<String, Value>>,
+}
+
+/// The template name under which alternative `k` of grammar rule `name` is compiled.
+pub fn rule_name(name: &str, k: usize) -> String {
+    format!("grammar:{name}#{k}")
+}
+
+/// `#rule#` and `#rule.filter.filter#` in grammar alternatives and fact variants: shorthand
+/// for `{{ g('rule')|filter|filter }}` (Tracery's notation). Templates use `g()` itself, so
+/// their error locations stay exact.
+static SHORTHAND: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"#([A-Za-z_][A-Za-z0-9_]*)((?:\.[a-z_]+)*)#").expect("static regex")
+});
+
+/// Expands the `#rule#` shorthand.
+pub fn expand_shorthand(text: &str) -> std::borrow::Cow<'_, str> {
+    SHORTHAND.replace_all(text, |c: &regex::Captures| {
+        let filters: String = c[2]
+            .split('.')
+            .filter(|f| !f.is_empty())
+            .map(|f| format!("|{f}"))
+            .collect();
+        format!("{{{{ g('{}'){filters} }}}}", &c[1])
+    })
 }
 
 /// The template name under which variant `k` of fact `id` is compiled.
@@ -130,7 +121,8 @@ impl Renderer {
         let spec_file = spec.spec_file(diags);
         for f in &spec.facts {
             for (k, v) in f.variants.iter().enumerate() {
-                if let Err(e) = env.add_template_owned(variant_name(&f.id, k), v.clone()) {
+                let text = expand_shorthand(v).into_owned();
+                if let Err(e) = env.add_template_owned(variant_name(&f.id, k), text) {
                     diags.error(
                         spec_file,
                         f.variant_spans[k].clone(),
@@ -144,13 +136,32 @@ impl Renderer {
                 }
             }
         }
-        register_functions(&mut env, &spec);
+        for r in spec.grammar.values() {
+            for (k, alt) in r.alternatives.iter().enumerate() {
+                let text = expand_shorthand(alt).into_owned();
+                if let Err(e) = env.add_template_owned(rule_name(&r.name, k), text) {
+                    diags.error(
+                        spec_file,
+                        r.span.clone(),
+                        format!(
+                            "template syntax error in alternative {k} of grammar rule `{}`: {}",
+                            r.name,
+                            detail(&e)
+                        ),
+                        "in this rule",
+                    );
+                }
+            }
+        }
+        functions::register(&mut env, &spec);
+        filters::register(&mut env);
         let mut base: BTreeMap<String, Value> = spec
             .vars
             .iter()
             .map(|(k, v)| (k.clone(), Value::from(v.as_str())))
             .collect();
         base.insert("vars".into(), Value::from(Serde(&spec.vars)));
+        base.insert("world".into(), cast::draw_world(&spec, seed));
         Renderer {
             env,
             spec,
@@ -178,7 +189,8 @@ impl Renderer {
         let spec = &*self.spec;
         let dt = &spec.doc_types[plan.doc_type];
         let doc = self.doc_value(plan);
-        let fact_texts = self.render_facts_with(plan, &doc)?;
+        let cast = self.cast(plan)?;
+        let fact_texts = self.render_facts_with(plan, &doc, &cast)?;
         let facts: Vec<Value> = plan
             .facts
             .iter()
@@ -197,7 +209,7 @@ impl Renderer {
             "render",
             plan.index,
         );
-        let ctx = self.context(rng, doc, Some(Value::from(facts)));
+        let ctx = self.context(rng, doc, Some(Value::from(facts)), cast, plan);
         let text = self.env.get_template(template)?.render(ctx)?;
         Ok(Rendered {
             text: normalize(&text),
@@ -209,7 +221,75 @@ impl Renderer {
     /// Renders only the fact texts of a planned document (what `render` puts in `facts`),
     /// without the document template: cheap, for readers that need to find them in a text.
     pub fn render_facts(&self, plan: &DocPlan) -> Result<Vec<String>, JError> {
-        self.render_facts_with(plan, &self.doc_value(plan))
+        self.render_facts_with(plan, &self.doc_value(plan), &self.cast(plan)?)
+    }
+
+    /// Renders the compiled template `name` (a grammar alternative, say) in the context of a
+    /// planned document, for `check`'s trial renders.
+    pub fn render_named(&self, name: &str, plan: &DocPlan) -> Result<String, JError> {
+        let rng = doc_rng(
+            self.seed,
+            family(&self.spec, plan.condition),
+            "trial",
+            plan.index,
+        );
+        let cast = self.cast(plan)?;
+        let ctx = self.context(rng, self.doc_value(plan), None, cast, plan);
+        Ok(normalize(&self.env.get_template(name)?.render(ctx)?))
+    }
+
+    /// The cast of a planned document, with rule fields expanded (from the cast's own
+    /// stream, so the rest of the document does not move).
+    fn cast(&self, plan: &DocPlan) -> Result<Value, JError> {
+        let spec = &*self.spec;
+        if spec.cast.is_empty() {
+            return Ok(Value::from(()));
+        }
+        let fam = family(spec, plan.condition);
+        let drawn = cast::draw_cast(spec, self.seed, fam, plan.index);
+        // Pool fields first; rule fields are then expanded (from the cast's own stream, so
+        // the rest of the document does not move) with the pool fields already in `cast`.
+        let texts = |keep_rules: bool| -> Vec<(String, Vec<(String, String)>)> {
+            drawn
+                .iter()
+                .map(|(m, fields)| {
+                    let fs = fields
+                        .iter()
+                        .filter_map(|(f, d)| match d {
+                            cast::Drawn::Text(t) => Some((f.clone(), t.clone())),
+                            cast::Drawn::Rule(r) if keep_rules => Some((f.clone(), r.clone())),
+                            cast::Drawn::Rule(_) => None,
+                        })
+                        .collect();
+                    (m.clone(), fs)
+                })
+                .collect()
+        };
+        let has_rules = drawn
+            .iter()
+            .any(|(_, fs)| fs.iter().any(|(_, d)| matches!(d, cast::Drawn::Rule(_))));
+        if !has_rules {
+            return Ok(cast::cast_value(texts(false)));
+        }
+        let partial = cast::cast_value(texts(false));
+        let rng = doc_rng(self.seed, fam, "cast/rules", plan.index);
+        let ctx = self.context(rng, self.doc_value(plan), None, partial, plan);
+        let mut members = Vec::with_capacity(drawn.len());
+        for (m, fields) in &drawn {
+            let mut out = Vec::with_capacity(fields.len());
+            for (f, d) in fields {
+                let v = match d {
+                    cast::Drawn::Text(t) => t.clone(),
+                    cast::Drawn::Rule(r) => self.env.render_str(
+                        "{{ g(rule) }}",
+                        minijinja::context! { rule => r, ..ctx.clone() },
+                    )?,
+                };
+                out.push((f.clone(), v));
+            }
+            members.push((m.clone(), out));
+        }
+        Ok(cast::cast_value(members))
     }
 
     fn doc_value(&self, plan: &DocPlan) -> Value {
@@ -224,14 +304,19 @@ impl Renderer {
         }))
     }
 
-    fn render_facts_with(&self, plan: &DocPlan, doc: &Value) -> Result<Vec<String>, JError> {
+    fn render_facts_with(
+        &self,
+        plan: &DocPlan,
+        doc: &Value,
+        cast: &Value,
+    ) -> Result<Vec<String>, JError> {
         let spec = &*self.spec;
         let fam = family(spec, plan.condition);
         plan.facts
             .iter()
             .map(|c| {
                 let rng = doc_rng(self.seed, fam, &format!("fact/{}", c.slot), plan.index);
-                let ctx = self.context(rng, doc.clone(), None);
+                let ctx = self.context(rng, doc.clone(), None, cast.clone(), plan);
                 let text = self
                     .env
                     .get_template(&variant_name(&spec.facts[c.fact].id, c.variant))?
@@ -241,12 +326,22 @@ impl Renderer {
             .collect()
     }
 
-    fn context(&self, rng: Stream, doc: Value, facts: Option<Value>) -> Value {
+    fn context(
+        &self,
+        rng: Stream,
+        doc: Value,
+        facts: Option<Value>,
+        cast: Value,
+        plan: &DocPlan,
+    ) -> Value {
         Value::from_object(DocContext {
             base: self.base.clone(),
             doc,
             facts,
-            rng: Value::from_object(RngSlot(Mutex::new(rng))),
+            cast,
+            date: plan.date,
+            rng: Mutex::new(rng),
+            depth: AtomicUsize::new(0),
         })
     }
 
@@ -259,6 +354,8 @@ impl Renderer {
             "doc",
             "facts",
             "vars",
+            "cast",
+            "world",
             "loop",
             "self",
             "range",
@@ -318,6 +415,14 @@ pub fn detail(e: &JError) -> String {
 pub fn locate(spec: &Spec, e: &JError) -> String {
     let name = e.name().unwrap_or("?");
     let line = e.line().unwrap_or(0);
+    if let Some(rest) = name.strip_prefix("grammar:")
+        && let Some((rule, k)) = rest.rsplit_once('#')
+    {
+        return format!(
+            "{}: in alternative {k} of grammar rule `{rule}` (line {line} of the alternative)",
+            spec.path.display()
+        );
+    }
     if let Some(rest) = name.strip_prefix("fact:")
         && let Some((id, k)) = rest.rsplit_once('#')
     {
@@ -335,116 +440,6 @@ pub fn locate(spec: &Spec, e: &JError) -> String {
 /// `file:line: message` for a render error, naming the template or fact variant it came from.
 pub fn describe(spec: &Spec, e: &JError) -> String {
     format!("{}: {}", locate(spec, e), detail(e))
-}
-
-fn with_rng<T>(
-    state: &State,
-    f: impl FnOnce(&mut Stream) -> Result<T, JError>,
-) -> Result<T, JError> {
-    let v = state.lookup(RNG_KEY).ok_or_else(|| {
-        JError::new(
-            ErrorKind::InvalidOperation,
-            "seeded functions are only available while rendering a document",
-        )
-    })?;
-    let slot = v
-        .downcast_object_ref::<RngSlot>()
-        .ok_or_else(|| JError::new(ErrorKind::InvalidOperation, "corrupt render state"))?;
-    let mut rng = slot.0.lock().unwrap_or_else(|p| p.into_inner());
-    f(&mut rng)
-}
-
-fn pool<'a>(pools: &'a BTreeMap<String, Pool>, name: &str) -> Result<&'a Pool, JError> {
-    pools.get(name).ok_or_else(|| {
-        let known: Vec<&str> = pools.keys().map(String::as_str).collect();
-        JError::new(
-            ErrorKind::InvalidOperation,
-            format!(
-                "unknown pool `{name}` (the spec's pools are: {})",
-                known.join(", ")
-            ),
-        )
-    })
-}
-
-fn register_functions(env: &mut Environment<'static>, spec: &Spec) {
-    let pools = Arc::new(spec.pools.clone());
-    let p = pools.clone();
-    env.add_function(
-        "pick",
-        move |state: &State, name: &str| -> Result<Value, JError> {
-            let pool = pool(&p, name)?;
-            with_rng(state, |rng| {
-                let i = match &pool.weights {
-                    Some(w) => rng.weighted(w),
-                    None => rng.below(pool.values.len() as u64) as usize,
-                };
-                Ok(Value::from(pool.values[i].as_str()))
-            })
-        },
-    );
-    let p = pools.clone();
-    env.add_function("pick_n", move |state: &State, name: &str, n: i64| -> Result<Value, JError> {
-        let pool = pool(&p, name)?;
-        let avail = match &pool.weights {
-            Some(w) => w.iter().filter(|&&x| x > 0).count(),
-            None => pool.values.len(),
-        };
-        if n < 0 || n as usize > avail {
-            return Err(JError::new(ErrorKind::InvalidOperation, format!("pick_n(`{name}`, {n}): expected 0 <= n <= {avail} (the number of values in the pool)")));
-        }
-        with_rng(state, |rng| {
-            let idx = match &pool.weights {
-                Some(w) => rng.distinct_weighted(w, n as usize),
-                None => rng.distinct(pool.values.len(), n as usize),
-            };
-            Ok(Value::from(idx.into_iter().map(|i| Value::from(pool.values[i].as_str())).collect::<Vec<_>>()))
-        })
-    });
-    env.add_function("chance", |state: &State, p: f64| -> Result<bool, JError> {
-        if !(0.0..=1.0).contains(&p) {
-            return Err(JError::new(
-                ErrorKind::InvalidOperation,
-                format!("chance({p}): expected a probability between 0 and 1"),
-            ));
-        }
-        with_rng(state, |rng| Ok(rng.chance(p)))
-    });
-    env.add_function(
-        "int",
-        |state: &State, lo: i64, hi: i64| -> Result<i64, JError> {
-            if lo > hi {
-                return Err(JError::new(
-                    ErrorKind::InvalidOperation,
-                    format!("int({lo}, {hi}): expected lo <= hi"),
-                ));
-            }
-            with_rng(state, |rng| Ok(rng.between(lo, hi)))
-        },
-    );
-    let anchor = spec.anchor_date;
-    env.add_function(
-        "date",
-        move |state: &State, lo: i64, hi: i64, fmt: Option<&str>| -> Result<String, JError> {
-            if lo > hi {
-                return Err(JError::new(
-                    ErrorKind::InvalidOperation,
-                    format!("date({lo}, {hi}, ...): expected days_lo <= days_hi"),
-                ));
-            }
-            let fmt = fmt.unwrap_or("%Y-%m-%d");
-            let items = StrftimeItems::new(fmt).parse().map_err(|_| {
-                JError::new(
-                    ErrorKind::InvalidOperation,
-                    format!("date(...): invalid strftime format {fmt:?}"),
-                )
-            })?;
-            with_rng(state, |rng| {
-                let day = crate::plan::shift(anchor, rng.between(lo, hi));
-                Ok(day.format_with_items(items.iter()).to_string())
-            })
-        },
-    );
 }
 
 #[cfg(test)]

@@ -4,13 +4,14 @@
 //! variant. All problems are reported together. A reader of a spec: it takes a built
 //! [`Renderer`] for the trial renders and never builds one itself.
 
+mod refs;
+
 use crate::diag::{Diagnostics, FileId};
 use crate::error::Result;
 use crate::plan::{DocPlan, FactChoice};
-use crate::render::{Renderer, variant_name};
+use crate::render::{Renderer, expand_shorthand, rule_name, variant_name};
 use crate::spec::Spec;
 use regex::Regex;
-use std::sync::LazyLock;
 
 /// Trial renders per template and fact set.
 const TRIALS: u64 = 8;
@@ -20,6 +21,8 @@ const TRIALS: u64 = 8;
 pub struct CheckReport {
     pub templates_rendered: usize,
     pub variants_rendered: usize,
+    /// Grammar alternatives rendered on their own.
+    pub alternatives_rendered: usize,
     /// Things that work but may not be what the author meant.
     pub warnings: Vec<String>,
 }
@@ -37,6 +40,7 @@ pub fn check(renderer: &Renderer) -> Result<CheckReport> {
     let mut report = CheckReport {
         templates_rendered: 0,
         variants_rendered: 0,
+        alternatives_rendered: 0,
         warnings: replacement_warnings(spec),
     };
     trial_renders(renderer, &files, &mut diags, &mut report);
@@ -63,9 +67,6 @@ impl Files {
     }
 }
 
-static POOL_CALL: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r#"\bpick(?:_n)?\(\s*["']([^"']*)["']"#).expect("static regex"));
-
 /// Static checks see every branch, not only the ones a trial render takes.
 fn static_checks(renderer: &Renderer, files: &Files, diags: &mut Diagnostics) {
     let spec = renderer.spec();
@@ -85,51 +86,68 @@ fn static_checks(renderer: &Renderer, files: &Files, diags: &mut Diagnostics) {
                 context_note(spec),
             );
         }
-        for cap in POOL_CALL.captures_iter(&t.text) {
-            let m = cap.get(1).expect("group 1");
-            if !spec.pools.contains_key(m.as_str()) {
-                diags.error_with_notes(
-                    file,
-                    m.range(),
-                    format!("unknown pool `{}` in template {}", m.as_str(), t.name),
-                    "no such pool",
-                    pools_note(spec),
-                );
-            }
+        for p in refs::unknown(spec, &t.text) {
+            diags.error_with_notes(
+                file,
+                p.range,
+                format!("{} in template {}", p.message, t.name),
+                p.label,
+                p.notes,
+            );
         }
     }
     for f in &spec.facts {
         for (k, v) in f.variants.iter().enumerate() {
             let span = f.variant_spans[k].clone();
-            for name in renderer.undeclared(&variant_name(&f.id, k)) {
-                diags.error_with_notes(
-                    files.spec,
-                    span.clone(),
-                    format!(
-                        "undefined variable `{name}` in variant {k} of fact `{}`",
-                        f.id
-                    ),
-                    "in this variant",
-                    context_note(spec),
-                );
-            }
-            for cap in POOL_CALL.captures_iter(v) {
-                let m = cap.get(1).expect("group 1");
-                if !spec.pools.contains_key(m.as_str()) {
-                    diags.error_with_notes(
-                        files.spec,
-                        span.clone(),
-                        format!(
-                            "unknown pool `{}` in variant {k} of fact `{}`",
-                            m.as_str(),
-                            f.id
-                        ),
-                        "in this variant",
-                        pools_note(spec),
-                    );
-                }
-            }
+            let what = format!("variant {k} of fact `{}`", f.id);
+            let names = renderer.undeclared(&variant_name(&f.id, k));
+            text_checks(
+                spec,
+                diags,
+                (files.spec, span, "in this variant"),
+                &what,
+                v,
+                names,
+            );
         }
+    }
+    for r in spec.grammar.values() {
+        for (k, alt) in r.alternatives.iter().enumerate() {
+            let what = format!("alternative {k} of grammar rule `{}`", r.name);
+            let names = renderer.undeclared(&rule_name(&r.name, k));
+            let at = (files.spec, r.span.clone(), "in this rule");
+            text_checks(spec, diags, at, &what, alt, names);
+        }
+    }
+}
+
+/// Undefined names and unknown references in a text written inside the spec (a fact variant
+/// or a grammar alternative), reported at its span.
+fn text_checks(
+    spec: &Spec,
+    diags: &mut Diagnostics,
+    (file, span, label): (FileId, std::ops::Range<usize>, &str),
+    what: &str,
+    text: &str,
+    undeclared: Vec<String>,
+) {
+    for name in undeclared {
+        diags.error_with_notes(
+            file,
+            span.clone(),
+            format!("undefined variable `{name}` in {what}"),
+            label,
+            context_note(spec),
+        );
+    }
+    for p in refs::unknown(spec, &expand_shorthand(text)) {
+        diags.error_with_notes(
+            file,
+            span.clone(),
+            format!("{} in {what}", p.message),
+            label,
+            p.notes,
+        );
     }
 }
 
@@ -215,12 +233,47 @@ fn trial_renders(
             }
         }
     }
+    // Every grammar alternative on its own, at several document indices (its own choices).
+    let plan = |index| DocPlan {
+        condition: 0,
+        index,
+        doc_type: 0,
+        template: 0,
+        facts: Vec::new(),
+        date: spec.anchor_date,
+    };
+    for r in spec.grammar.values() {
+        for k in 0..r.alternatives.len() {
+            let result = (0..TRIALS).try_for_each(|i| {
+                renderer
+                    .render_named(&rule_name(&r.name, k), &plan(i))
+                    .map(drop)
+            });
+            match result {
+                Ok(()) => report.alternatives_rendered += 1,
+                Err(e) => report_render_error(spec, files, diags, e),
+            }
+        }
+    }
 }
 
 /// Points a trial-render failure at the fact variant or template line it came from.
 fn report_render_error(spec: &Spec, files: &Files, diags: &mut Diagnostics, e: minijinja::Error) {
     let name = e.name().unwrap_or("");
-    if let Some(rest) = name.strip_prefix("fact:")
+    if let Some(rest) = name.strip_prefix("grammar:")
+        && let Some((rule, k)) = rest.rsplit_once('#')
+        && let Some(r) = spec.grammar.get(rule)
+    {
+        diags.error(
+            files.spec,
+            r.span.clone(),
+            format!(
+                "alternative {k} of grammar rule `{rule}` failed to render: {}",
+                crate::render::detail(&e)
+            ),
+            "in this rule",
+        );
+    } else if let Some(rest) = name.strip_prefix("fact:")
         && let Some((id, k)) = rest.rsplit_once('#')
         && let (Some(f), Ok(k)) = (spec.facts.iter().find(|f| f.id == id), k.parse::<usize>())
     {
@@ -254,18 +307,17 @@ fn report_render_error(spec: &Spec, files: &Files, diags: &mut Diagnostics, e: m
 
 fn context_note(spec: &Spec) -> Vec<String> {
     let mut names = vec!["doc", "facts", "vars"];
+    if !spec.cast.is_empty() {
+        names.push("cast");
+    }
+    if !spec.world.is_empty() {
+        names.push("world");
+    }
     names.extend(spec.vars.keys().map(String::as_str));
     vec![format!(
         "templates can use: {} and the functions {}",
         names.join(", "),
         crate::render::FUNCTIONS.join(", ")
-    )]
-}
-
-fn pools_note(spec: &Spec) -> Vec<String> {
-    vec![format!(
-        "the spec's pools are: {}",
-        spec.pools.keys().cloned().collect::<Vec<_>>().join(", ")
     )]
 }
 
