@@ -50,14 +50,14 @@ pub fn check(renderer: &Renderer) -> Result<CheckReport> {
 
 /// The spec file and each template registered with the diagnostics, by template position.
 struct Files {
-    spec: FileId,
+    specs: crate::spec::SpecFiles,
     templates: Vec<FileId>,
 }
 
 impl Files {
     fn register(spec: &Spec, diags: &mut Diagnostics) -> Files {
         Files {
-            spec: spec.spec_file(diags),
+            specs: spec.spec_files(diags),
             templates: spec
                 .templates
                 .iter()
@@ -104,7 +104,7 @@ fn static_checks(renderer: &Renderer, files: &Files, diags: &mut Diagnostics) {
             text_checks(
                 spec,
                 diags,
-                (files.spec, span, "in this variant"),
+                (files.specs.spec, span, "in this variant"),
                 &what,
                 v,
                 names,
@@ -115,7 +115,7 @@ fn static_checks(renderer: &Renderer, files: &Files, diags: &mut Diagnostics) {
         for (k, alt) in r.alternatives.iter().enumerate() {
             let what = format!("alternative {k} of grammar rule `{}`", r.name);
             let names = renderer.undeclared(&rule_name(&r.name, k));
-            let at = (files.spec, r.span.clone(), "in this rule");
+            let at = (files.specs.rule_file(r), r.span.clone(), "in this rule");
             text_checks(spec, diags, at, &what, alt, names);
         }
     }
@@ -265,7 +265,7 @@ fn report_render_error(spec: &Spec, files: &Files, diags: &mut Diagnostics, e: m
         && let Some(r) = spec.grammar.get(rule)
     {
         diags.error(
-            files.spec,
+            files.specs.rule_file(r),
             r.span.clone(),
             format!(
                 "alternative {k} of grammar rule `{rule}` failed to render: {}",
@@ -278,7 +278,7 @@ fn report_render_error(spec: &Spec, files: &Files, diags: &mut Diagnostics, e: m
         && let (Some(f), Ok(k)) = (spec.facts.iter().find(|f| f.id == id), k.parse::<usize>())
     {
         diags.error(
-            files.spec,
+            files.specs.spec,
             f.variant_spans[k].clone(),
             format!(
                 "variant {k} of fact `{id}` failed to render: {}",

@@ -118,7 +118,8 @@ impl Renderer {
                 );
             }
         }
-        let spec_file = spec.spec_file(diags);
+        let files = spec.spec_files(diags);
+        let spec_file = files.spec;
         for f in &spec.facts {
             for (k, v) in f.variants.iter().enumerate() {
                 let text = expand_shorthand(v).into_owned();
@@ -141,7 +142,7 @@ impl Renderer {
                 let text = expand_shorthand(alt).into_owned();
                 if let Err(e) = env.add_template_owned(rule_name(&r.name, k), text) {
                     diags.error(
-                        spec_file,
+                        files.rule_file(r),
                         r.span.clone(),
                         format!(
                             "template syntax error in alternative {k} of grammar rule `{}`: {}",

@@ -16,6 +16,7 @@ pub(super) fn validate_grammar(
     spec_dir: &Path,
     sources: &mut Vec<SourceFile>,
     pools: &BTreeMap<String, Pool>,
+    file: Option<usize>,
 ) -> BTreeMap<String, Rule> {
     let mut rules = BTreeMap::new();
     for (name, value) in raw {
@@ -64,10 +65,86 @@ pub(super) fn validate_grammar(
                 alternatives,
                 weights,
                 span,
+                file,
             },
         );
     }
     rules
+}
+
+/// `corpus.grammar_files`: each a TOML file of rules in the `[grammar]` forms (paths inside
+/// it relative to it), merged with the spec's own rules; a name defined twice is an error
+/// at its second definition.
+pub(super) fn grammar_files(
+    cx: &mut Ctx,
+    paths: &[Spanned<String>],
+    spec_dir: &Path,
+    sources: &mut Vec<SourceFile>,
+    pools: &BTreeMap<String, Pool>,
+    rules: &mut BTreeMap<String, Rule>,
+) -> Vec<(PathBuf, String)> {
+    let mut files = Vec::new();
+    for p in paths {
+        let path = join_clean(spec_dir, p.get_ref());
+        let text = match std::fs::read(&path).map(String::from_utf8) {
+            Ok(Ok(t)) => t,
+            Ok(Err(e)) => {
+                cx.err(
+                    p.span(),
+                    format!("grammar file {} is not UTF-8 text ({e})", path.display()),
+                    "here",
+                );
+                continue;
+            }
+            Err(e) => {
+                cx.err(
+                    p.span(),
+                    format!("cannot read grammar file {}: {e}", path.display()),
+                    "expected a readable TOML file of grammar rules",
+                );
+                continue;
+            }
+        };
+        sources.push(SourceFile {
+            path: path.clone(),
+            bytes: text.clone().into_bytes(),
+        });
+        let index = files.len();
+        let fid = cx.diags.add_file(path.display().to_string(), text.clone());
+        let mut fcx = Ctx {
+            diags: &mut *cx.diags,
+            file: fid,
+        };
+        let raw: BTreeMap<Spanned<String>, Spanned<toml::Value>> = match toml::from_str(&text) {
+            Ok(r) => r,
+            Err(e) => {
+                fcx.err(
+                    e.span().unwrap_or(0..0),
+                    format!("invalid grammar file: {}", e.message().trim()),
+                    "here",
+                );
+                files.push((path, text));
+                continue;
+            }
+        };
+        let names: Vec<Spanned<String>> = raw.keys().cloned().collect();
+        let dir = path.parent().unwrap_or(Path::new("")).to_path_buf();
+        let found = validate_grammar(&mut fcx, raw, &dir, sources, pools, Some(index));
+        for n in names {
+            if rules.contains_key(n.get_ref()) {
+                fcx.err(
+                    n.span(),
+                    format!("grammar rule `{}` is defined twice", n.get_ref()),
+                    "defined again here",
+                );
+            }
+        }
+        for (k, r) in found {
+            rules.entry(k).or_insert(r);
+        }
+        files.push((path, text));
+    }
+    files
 }
 
 /// `[cast]`: members and fields are identifiers; each field names a pool or a grammar rule;

@@ -43,8 +43,10 @@ pub struct Spec {
     pub conditions: Vec<Condition>,
     /// Every file of the templates folder, sorted by name.
     pub templates: Vec<TemplateSource>,
-    /// The seeded grammar, by symbol.
+    /// The seeded grammar, by symbol (the spec's `[grammar]` and its `grammar_files`).
     pub grammar: BTreeMap<String, Rule>,
+    /// The grammar files' paths and texts, for pointing errors at their rules.
+    pub grammar_files: Vec<(PathBuf, String)>,
     /// Who and what a document refers to, drawn once per document (member order).
     pub cast: Vec<CastMember>,
     /// Values fixed for the whole corpus (name order).
@@ -74,8 +76,10 @@ pub struct Rule {
     pub alternatives: Vec<String>,
     /// Integer weights, one per alternative; `None` means uniform.
     pub weights: Option<Vec<u64>>,
-    /// Where the rule is written (for errors found when compiling or expanding it).
+    /// Where the rule is written (for errors found when compiling or expanding it): a byte
+    /// range of the spec file, or of `grammar_files[i]` when `file` is `Some(i)`.
     pub span: Range<usize>,
+    pub file: Option<usize>,
 }
 
 /// A member of every document's cast (`cast.NAME` in templates): its fields are drawn once
@@ -289,6 +293,33 @@ impl Spec {
     /// Registers the spec file with `diags` (to point at fact variants after loading).
     pub fn spec_file(&self, diags: &mut Diagnostics) -> FileId {
         diags.add_file(self.path.display().to_string(), self.spec_text.clone())
+    }
+
+    /// Registers the spec file and the grammar files with `diags`; `rule_file` then gives
+    /// the file a rule is written in.
+    pub fn spec_files(&self, diags: &mut Diagnostics) -> SpecFiles {
+        SpecFiles {
+            spec: self.spec_file(diags),
+            grammar: self
+                .grammar_files
+                .iter()
+                .map(|(p, t)| diags.add_file(p.display().to_string(), t.clone()))
+                .collect(),
+        }
+    }
+}
+
+/// The spec file and its grammar files, registered with a `Diagnostics`.
+#[derive(Debug, Clone)]
+pub struct SpecFiles {
+    pub spec: FileId,
+    pub grammar: Vec<FileId>,
+}
+
+impl SpecFiles {
+    /// The file rule `r` is written in.
+    pub fn rule_file(&self, r: &Rule) -> FileId {
+        r.file.map_or(self.spec, |i| self.grammar[i])
     }
 }
 

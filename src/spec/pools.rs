@@ -85,7 +85,7 @@ fn read_pool_file(
             sources.push(SourceFile { path, bytes });
             text.lines()
                 .map(str::trim)
-                .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                .filter(|l| !is_comment(l))
                 .map(String::from)
                 .collect()
         }
@@ -98,6 +98,12 @@ fn read_pool_file(
             Vec::new()
         }
     }
+}
+
+/// Blank lines and lines starting with `# ` (or a lone `#`) are comments in pool and grammar
+/// files; `#rule#` at the start of a line is a grammar alternative, not a comment.
+fn is_comment(line: &str) -> bool {
+    line.is_empty() || line == "#" || line.starts_with("# ") || line.starts_with("#\t")
 }
 
 /// Decodes one `[pools]` entry: `["a", "b"]`, `{ values = [...] }` or `{ file = "..." }`,

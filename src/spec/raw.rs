@@ -43,6 +43,9 @@ pub struct RawCorpus {
     #[serde(default)]
     pub description: String,
     pub templates: Spanned<String>,
+    /// Files of grammar rules (TOML, the same forms as `[grammar]`), shared between specs.
+    #[serde(default)]
+    pub grammar_files: Vec<Spanned<String>>,
     pub docs: Spanned<i64>,
     #[serde(default)]
     pub seed: Option<Spanned<i64>>,

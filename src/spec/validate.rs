@@ -120,8 +120,16 @@ pub(super) fn validate(
     let table = validate_corpus(&mut cx, &corpus);
     let vars = validate_vars(&mut cx, raw.vars);
     let pools = super::pools::validate_pools(&mut cx, raw.pools, &spec_dir, sources);
-    let grammar =
-        super::grammar::validate_grammar(&mut cx, raw.grammar, &spec_dir, sources, &pools);
+    let mut grammar =
+        super::grammar::validate_grammar(&mut cx, raw.grammar, &spec_dir, sources, &pools, None);
+    let grammar_files = super::grammar::grammar_files(
+        &mut cx,
+        &corpus.grammar_files,
+        &spec_dir,
+        sources,
+        &pools,
+        &mut grammar,
+    );
     let cast = super::grammar::validate_cast(&mut cx, raw.cast, &pools, &grammar);
     let world = super::grammar::validate_world(&mut cx, raw.world, &pools);
     let facts = validate_facts(&mut cx, raw.facts);
@@ -154,6 +162,7 @@ pub(super) fn validate(
         conditions,
         templates,
         grammar,
+        grammar_files,
         cast,
         world,
         sources: Vec::new(),
