@@ -47,6 +47,8 @@ pub struct FactRule {
 pub struct ForbiddenRule {
     pub id: String,
     pub description: String,
+    /// The conditions the class applies to (empty: every document).
+    pub conditions: Vec<String>,
     /// Indices into `Rules::regexes`, in the order of the class's `patterns`.
     patterns: Vec<usize>,
 }
@@ -102,6 +104,7 @@ impl Rules {
             .map(|f| ForbiddenRule {
                 id: f.id.clone(),
                 description: f.description.clone(),
+                conditions: f.conditions.clone(),
                 patterns: add(&f.patterns),
             })
             .collect();
@@ -121,6 +124,12 @@ impl Rules {
             },
             skipped,
         ))
+    }
+
+    /// Whether forbidden class `class` applies to a document of `condition`.
+    pub fn forbidden_applies(&self, class: usize, condition: Option<&str>) -> bool {
+        let c = &self.forbidden[class].conditions;
+        c.is_empty() || condition.is_some_and(|x| c.iter().any(|k| k == x))
     }
 
     /// Loads and compiles the rules of `path` (a corpus spec or a rules-only file); also

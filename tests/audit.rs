@@ -632,3 +632,91 @@ fn factpress_corpus_summary_is_broken_down_by_condition() {
         assert_eq!(sum, f["present"].as_u64().unwrap(), "{id}");
     }
 }
+
+#[test]
+fn a_forbidden_class_limited_to_conditions_applies_to_their_documents_only() {
+    let tmp = tempdir().unwrap();
+    let dir = tmp.path().join("g");
+    factpress()
+        .args([
+            "generate",
+            "tests/fixtures/grammar/spec.toml",
+            "--quiet",
+            "--docs",
+            "300",
+            "--out",
+        ])
+        .arg(&dir)
+        .assert()
+        .success();
+    let report = tmp.path().join("r.json");
+    let out = factpress()
+        .arg("audit")
+        .arg(&dir)
+        .arg("--report")
+        .arg(&report)
+        .assert()
+        .success();
+    let table = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    let r: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let class = |id: &str| {
+        r["summary"]["forbidden"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["id"] == id)
+            .cloned()
+            .unwrap()
+    };
+    // The swapped fact says "sampled for training" in every document that carries it: the
+    // class limited to `swapped` sees them, the one limited to `base` sees none.
+    let swapped = r["summary"]["conditions"]["swapped"]["facts"]["private-swap"]["present"]
+        .as_u64()
+        .unwrap();
+    assert!(swapped > 50, "{swapped}");
+    assert_eq!(class("sampling-in-swapped")["documents"], swapped);
+    assert_eq!(class("sampling-in-base")["documents"], 0);
+    assert_eq!(
+        class("sampling-in-base")["conditions"],
+        serde_json::json!(["base"])
+    );
+    assert!(table.contains("(in base only)"), "{table}");
+    // --fail-on forbidden fails on the swapped class alone.
+    let err = stderr_of(
+        factpress()
+            .arg("audit")
+            .arg(&dir)
+            .args(["--fail-on", "forbidden"])
+            .assert(),
+        1,
+    );
+    assert!(
+        err.contains("sampling-in-swapped") && !err.contains("sampling-in-base"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_forbidden_class_naming_an_unknown_condition_is_refused_with_its_location() {
+    let tmp = tempdir().unwrap();
+    let src = std::path::Path::new("tests/fixtures/grammar");
+    let text = std::fs::read_to_string(src.join("spec.toml"))
+        .unwrap()
+        .replace("conditions = [\"base\"]", "conditions = [\"bsae\"]");
+    for sub in ["templates", "grammar"] {
+        std::fs::create_dir_all(tmp.path().join(sub)).unwrap();
+        for e in std::fs::read_dir(src.join(sub)).unwrap() {
+            let e = e.unwrap();
+            std::fs::copy(e.path(), tmp.path().join(sub).join(e.file_name())).unwrap();
+        }
+    }
+    let spec = tmp.path().join("spec.toml");
+    std::fs::write(&spec, text).unwrap();
+    let err = stderr_of(factpress().arg("check").arg(&spec).assert(), 2);
+    assert!(
+        err.contains("unknown condition `bsae` in a [[forbidden]] class")
+            && err.contains("spec.toml:"),
+        "{err}"
+    );
+}

@@ -243,6 +243,7 @@ impl Scan<'_> {
         let (cfg, rules, against) = (self.cfg, self.cfg.rules, self.cfg.against);
         let want_attrs = self.attr.is_some();
         let want_report = self.report.is_some();
+        let condition = self.corpus.files()[batch.file].condition.as_deref();
         let scanned: Vec<_> = self.pool.install(|| {
             use rayon::prelude::*;
             batch
@@ -250,7 +251,8 @@ impl Scan<'_> {
                 .par_iter()
                 .map(|l| {
                     let fallback = || format!("{file}:{}", l.number);
-                    let found = scan_line(cfg, &l.text, l.provenance.as_deref(), fallback);
+                    let found =
+                        scan_line(cfg, &l.text, l.provenance.as_deref(), condition, fallback);
                     let entry = want_report.then(|| match &found {
                         Ok(d) => report::doc_entry(d, file, l.number, rules, against),
                         Err(m) => report::malformed_entry(file, l.number, m),
@@ -263,7 +265,6 @@ impl Scan<'_> {
                 })
                 .collect()
         });
-        let condition = self.corpus.files()[batch.file].condition.as_deref();
         for (line, found, entry, row) in scanned {
             match &found {
                 Ok(d) => self.summary.add(d, condition),

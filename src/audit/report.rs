@@ -65,6 +65,9 @@ pub struct FactCount {
 pub struct ForbiddenCount {
     pub id: String,
     pub description: String,
+    /// The conditions the class applies to; absent when it applies to every document.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub conditions: Vec<String>,
     /// Documents with at least one match.
     pub documents: u64,
     pub matches: u64,
@@ -109,6 +112,7 @@ impl Summary {
                 .map(|f| ForbiddenCount {
                     id: f.id.clone(),
                     description: f.description.clone(),
+                    conditions: f.conditions.clone(),
                     documents: 0,
                     matches: 0,
                 })
@@ -282,7 +286,16 @@ impl Summary {
             "forbidden class", "documents", "matches"
         );
         for f in &self.forbidden {
-            let _ = writeln!(s, "{:<w$}  {:>9}  {:>8}", f.id, f.documents, f.matches);
+            let only = if f.conditions.is_empty() {
+                String::new()
+            } else {
+                format!("  (in {} only)", f.conditions.join(", "))
+            };
+            let _ = writeln!(
+                s,
+                "{:<w$}  {:>9}  {:>8}{only}",
+                f.id, f.documents, f.matches
+            );
         }
         if let Some(o) = &self.overlap {
             let _ = writeln!(s);

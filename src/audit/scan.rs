@@ -128,6 +128,7 @@ pub fn scan_line(
     cfg: &ScanConfig,
     line: &str,
     provenance: Option<&str>,
+    condition: Option<&str>,
     fallback_id: impl FnOnce() -> String,
 ) -> Result<DocFindings, Malformed> {
     if line.trim().is_empty() {
@@ -178,7 +179,10 @@ pub fn scan_line(
         None
     };
 
-    let hits = cfg.rules.scan(text);
+    let mut hits = cfg.rules.scan(text);
+    // Classes limited to some conditions say nothing about documents of the others.
+    hits.forbidden
+        .retain(|h| cfg.rules.forbidden_applies(h.class, condition));
     let chars = CharMap::new(text);
     let present = hits
         .facts

@@ -144,6 +144,9 @@ pub struct Forbidden {
     pub id: String,
     pub description: String,
     pub patterns: Vec<String>,
+    /// The conditions whose documents the class applies to; empty means every document
+    /// (and the only choice for inputs that have no conditions).
+    pub conditions: Vec<String>,
 }
 
 #[derive(Debug, Clone)]

@@ -92,6 +92,9 @@ pub struct RawForbidden {
     #[serde(default)]
     pub description: String,
     pub patterns: Vec<Spanned<String>>,
+    /// Only in documents of these conditions (default: every document).
+    #[serde(default)]
+    pub conditions: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]

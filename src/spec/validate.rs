@@ -133,6 +133,11 @@ pub(super) fn validate(
     let cast = super::grammar::validate_cast(&mut cx, raw.cast, &pools, &grammar);
     let world = super::grammar::validate_world(&mut cx, raw.world, &pools);
     let facts = validate_facts(&mut cx, raw.facts);
+    let forbidden_conditions: Vec<Spanned<String>> = raw
+        .forbidden
+        .iter()
+        .flat_map(|f| f.get_ref().conditions.clone())
+        .collect();
     let forbidden = validate_forbidden(&mut cx, raw.forbidden);
     // Templates folder: every file in it, so that includes resolve and the copy is complete.
     let templates_dir = join_clean(&spec_dir, corpus.templates.get_ref());
@@ -141,6 +146,27 @@ pub(super) fn validate(
     let doc_types = validate_doc_types(&mut cx, raw.doc_types, &templates, &templates_dir);
     let conditions =
         super::conditions::resolve(&mut cx, raw.conditions, &facts, table.facts_per_doc.0);
+    for c in &forbidden_conditions {
+        if !conditions.iter().any(|k| &k.id == c.get_ref()) {
+            cx.diags.error_with_notes(
+                cx.file,
+                c.span(),
+                format!(
+                    "unknown condition `{}` in a [[forbidden]] class",
+                    c.get_ref()
+                ),
+                "expected the id of a [[conditions]] entry",
+                vec![format!(
+                    "conditions: {}",
+                    conditions
+                        .iter()
+                        .map(|k| k.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )],
+            );
+        }
+    }
     if !cx.diags.is_empty() {
         return None;
     }
@@ -475,6 +501,7 @@ fn validate_forbidden(cx: &mut Ctx, raw: Vec<Spanned<RawForbidden>>) -> Vec<Forb
             id: f.id.into_inner(),
             description: f.description,
             patterns: f.patterns.into_iter().map(Spanned::into_inner).collect(),
+            conditions: f.conditions.into_iter().map(Spanned::into_inner).collect(),
         });
     }
     forbidden
