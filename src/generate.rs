@@ -110,6 +110,9 @@ pub struct RunOptions<'a> {
     pub observer: &'a dyn Observer,
     /// Recorded in the manifest, for people; takes part in no digest.
     pub command_line: Vec<String>,
+    /// Remove stale temporary folders of earlier runs for the same `--out` (otherwise they
+    /// are only reported).
+    pub clean: bool,
 }
 
 /// Writes the corpus of `sel` to `out` (which must not exist or be an empty folder). Nothing
@@ -123,6 +126,7 @@ pub fn write_corpus(
 ) -> Result<Manifest> {
     output.check(sel.docs)?;
     sink::check_out(out)?;
+    stale_folders(out, opts)?;
     let renderer = Arc::new(sel.renderer()?);
     let report = check(&renderer)?;
     report.warnings.iter().for_each(|w| opts.observer.warn(w));
@@ -143,6 +147,29 @@ pub fn write_corpus(
     Ok(manifest)
 }
 
+/// Reports (or, with `clean`, removes) what interrupted runs for the same `--out` left.
+fn stale_folders(out: &Path, opts: &RunOptions) -> Result<()> {
+    for s in sink::stale_temp_dirs(out) {
+        let size = format!("{:.1} MB", s.bytes as f64 / 1e6);
+        if opts.clean {
+            std::fs::remove_dir_all(&s.path)
+                .map_err(Error::io("cannot remove stale temporary folder", &s.path))?;
+            opts.observer.note(&format!(
+                "removed {} ({size}), left by an interrupted run (process {})",
+                s.path.display(),
+                s.pid
+            ));
+        } else {
+            opts.observer.warn(&format!(
+                "{} ({size}) was left by an interrupted run (process {}, no longer running); remove it, or rerun with --clean",
+                s.path.display(),
+                s.pid
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Re-renders `sel` with `renderer` (built from it) without writing anything, for
 /// `verify --regenerate`: the digests it returns are those a `write_corpus` would record.
 pub fn replay(
@@ -158,10 +185,16 @@ pub fn replay(
 /// Copies every source file under `dir/source/`, keeping their layout relative to the
 /// deepest folder that holds them all. Returns the manifest entries and the spec's path.
 fn copy_sources(spec: &Spec, dir: &Path) -> Result<(Vec<FileEntry>, String)> {
+    // Lexical absolute paths, not canonical ones: a symlinked template keeps its own name in
+    // `source/` (it is stored with the content it points to), so the copy rebuilds the corpus.
     let canon: Vec<PathBuf> = spec
         .sources
         .iter()
-        .map(|s| std::fs::canonicalize(&s.path).map_err(Error::io("cannot resolve", &s.path)))
+        .map(|s| {
+            std::path::absolute(&s.path)
+                .map(|p| crate::spec::join_clean(&p, ""))
+                .map_err(Error::io("cannot resolve", &s.path))
+        })
         .collect::<Result<_>>()?;
     let mut root = canon[0].parent().map(Path::to_path_buf).unwrap_or_default();
     for c in &canon[1..] {

@@ -200,19 +200,75 @@ pub struct TempDir {
     published: bool,
 }
 
+/// The folder `out` is in, and the prefix of its temporary folders' names.
+fn temp_prefix(out: &Path) -> (PathBuf, String) {
+    let parent = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "corpus".into());
+    (parent, format!(".{name}.factpress-tmp-"))
+}
+
+/// A temporary folder of an earlier run for the same `--out` that is not running any more
+/// (killed with SIGKILL, or its machine went down): its path, the process id in its name and
+/// its size in bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stale {
+    pub path: PathBuf,
+    pub pid: u32,
+    pub bytes: u64,
+}
+
+/// The stale temporary folders beside `out` (sorted by name). A folder whose process is still
+/// alive (on Linux: `/proc/PID` exists) is another run in progress, and is left out.
+pub fn stale_temp_dirs(out: &Path) -> Vec<Stale> {
+    let (parent, prefix) = temp_prefix(out);
+    let Ok(entries) = std::fs::read_dir(&parent) else {
+        return Vec::new();
+    };
+    let mut found: Vec<Stale> = entries
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let pid: u32 = name.strip_prefix(&prefix)?.parse().ok()?;
+            let alive = pid == std::process::id()
+                || (cfg!(target_os = "linux") && Path::new(&format!("/proc/{pid}")).exists());
+            (!alive && e.path().is_dir()).then(|| Stale {
+                bytes: folder_size(&e.path()),
+                path: e.path(),
+                pid,
+            })
+        })
+        .collect();
+    found.sort_by(|a, b| a.path.cmp(&b.path));
+    found
+}
+
+fn folder_size(dir: &Path) -> u64 {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| match e.file_type() {
+                    Ok(t) if t.is_dir() => folder_size(&e.path()),
+                    Ok(_) => e.metadata().map(|m| m.len()).unwrap_or(0),
+                    Err(_) => 0,
+                })
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
 impl TempDir {
     /// Creates `.NAME.factpress-tmp-PID` beside `out`.
     pub fn beside(out: &Path) -> Result<TempDir> {
-        let parent = match out.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
+        let (parent, prefix) = temp_prefix(out);
         std::fs::create_dir_all(&parent).map_err(Error::io("cannot create folder", &parent))?;
-        let name = out
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "corpus".into());
-        let path = parent.join(format!(".{name}.factpress-tmp-{}", std::process::id()));
+        let path = parent.join(format!("{prefix}{}", std::process::id()));
         if path.exists() {
             std::fs::remove_dir_all(&path)
                 .map_err(Error::io("cannot remove stale temporary folder", &path))?;

@@ -23,6 +23,7 @@ fn content(seed: u64, docs: u64, shards: u32, threads: usize) -> (String, Vec<St
         threads,
         observer: &Silent,
         command_line: vec![],
+        clean: false,
     };
     let renderer = Arc::new(sel.renderer().unwrap());
     let out = replay(&sel, renderer, &output, &opts).unwrap();

@@ -58,6 +58,12 @@ pub struct Renderer {
     base: Arc<BTreeMap<String, Value>>,
 }
 
+/// Engine instructions one render may use (a document of the shipped specs uses < 50,000).
+pub const FUEL: u64 = 20_000_000;
+
+/// The most a rendered document may hold, in bytes.
+pub const MAX_DOC_BYTES: usize = 4 << 20;
+
 /// The template name under which alternative `k` of grammar rule `name` is compiled.
 pub fn rule_name(name: &str, k: usize) -> String {
     format!("grammar:{name}#{k}")
@@ -105,6 +111,9 @@ impl Renderer {
     fn compile(spec: Arc<Spec>, seed: u64, diags: &mut Diagnostics) -> Renderer {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
+        // A template from someone else cannot hang a run: every render has a budget of
+        // engine instructions (a real document uses a few thousand).
+        env.set_fuel(Some(FUEL));
         let mut template_files = BTreeMap::new();
         for t in &spec.templates {
             let file = diags.add_file(t.path.display().to_string(), t.text.clone());
@@ -212,6 +221,16 @@ impl Renderer {
         );
         let ctx = self.context(rng, doc, Some(Value::from(facts)), cast, plan);
         let text = self.env.get_template(template)?.render(ctx)?;
+        if text.len() > MAX_DOC_BYTES {
+            return Err(JError::new(
+                minijinja::ErrorKind::InvalidOperation,
+                format!(
+                    "template {template} rendered {} bytes for one document, more than the {} MiB a document may hold",
+                    text.len(),
+                    MAX_DOC_BYTES >> 20
+                ),
+            ));
+        }
         Ok(Rendered {
             text: normalize(&text),
             facts: fact_texts,
@@ -404,6 +423,17 @@ pub fn detail(e: &JError) -> String {
         .detail()
         .map(str::to_string)
         .unwrap_or_else(|| e.kind().to_string());
+    match e.kind() {
+        minijinja::ErrorKind::OutOfFuel => {
+            msg = format!(
+                "{msg}: one document used more than {FUEL} template-engine instructions (an endless or huge loop?)"
+            )
+        }
+        minijinja::ErrorKind::TemplateNotFound => {
+            msg.push_str(" (a template can include only the files of its templates folder)")
+        }
+        _ => {}
+    }
     let mut src = std::error::Error::source(e);
     while let Some(s) = src {
         msg.push_str(&format!(": {s}"));
@@ -440,7 +470,10 @@ pub fn locate(spec: &Spec, e: &JError) -> String {
 
 /// `file:line: message` for a render error, naming the template or fact variant it came from.
 pub fn describe(spec: &Spec, e: &JError) -> String {
-    format!("{}: {}", locate(spec, e), detail(e))
+    match e.name() {
+        Some(_) => format!("{}: {}", locate(spec, e), detail(e)),
+        None => detail(e),
+    }
 }
 
 #[cfg(test)]

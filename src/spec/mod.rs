@@ -334,10 +334,21 @@ fn read_bytes(path: &Path) -> Result<Vec<u8>> {
 }
 
 fn utf8(path: &Path, bytes: Vec<u8>) -> Result<String> {
-    String::from_utf8(bytes).map_err(|e| Error::Invalid {
-        count: 1,
-        rendered: format!("error: {}: not UTF-8 text ({e})\n", path.display()),
-    })
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(templates::strip_bom(text)),
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            let (line, col) = templates::line_col_of(e.as_bytes(), at);
+            Err(Error::Invalid {
+                count: 1,
+                rendered: format!(
+                    "error: {}:{line}:{col}: not UTF-8 text (invalid byte {:#04x}); save it as UTF-8\n",
+                    path.display(),
+                    e.as_bytes()[at]
+                ),
+            })
+        }
+    }
 }
 
 fn read_text(path: &Path) -> Result<String> {

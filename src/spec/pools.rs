@@ -72,11 +72,16 @@ fn read_pool_file(
     match std::fs::read(&path) {
         Ok(bytes) => {
             let text = match std::str::from_utf8(&bytes) {
-                Ok(t) => t.to_string(),
+                Ok(t) => super::templates::strip_bom(t.to_string()),
                 Err(e) => {
+                    let (line, col) = super::templates::line_col_of(&bytes, e.valid_up_to());
                     cx.err(
                         span,
-                        format!("{name}: file {} is not UTF-8 text ({e})", path.display()),
+                        format!(
+                            "{name}: file {}:{line}:{col} is not UTF-8 text (invalid byte {:#04x}); save it as UTF-8",
+                            path.display(),
+                            bytes[e.valid_up_to()]
+                        ),
                         "here",
                     );
                     return Vec::new();

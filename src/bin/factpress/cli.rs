@@ -69,7 +69,7 @@ pub enum Command {
         #[arg(long)]
         regenerate: bool,
         /// Rendering threads for --regenerate (default: all cores).
-        #[arg(long, value_name = "T")]
+        #[arg(long, value_name = "T", value_parser = threads_arg)]
         threads: Option<usize>,
         /// Do not draw a progress bar.
         #[arg(short, long)]
@@ -99,7 +99,7 @@ pub enum Command {
         #[arg(short = 'n', long = "n", default_value_t = 5)]
         n: usize,
         /// Threads (default: all cores).
-        #[arg(long, value_name = "T")]
+        #[arg(long, value_name = "T", value_parser = threads_arg)]
         threads: Option<usize>,
         /// Do not draw a progress bar.
         #[arg(short, long)]
@@ -113,8 +113,11 @@ pub enum Command {
         #[arg(long, value_name = "DIR2")]
         out: PathBuf,
         /// Rendering threads (default: all cores).
-        #[arg(long, value_name = "T")]
+        #[arg(long, value_name = "T", value_parser = threads_arg)]
         threads: Option<usize>,
+        /// Remove temporary folders that interrupted runs left beside DIR2.
+        #[arg(long)]
+        clean: bool,
         /// Do not draw a progress bar.
         #[arg(short, long)]
         quiet: bool,
@@ -180,7 +183,7 @@ pub struct AuditArgs {
     #[arg(long = "fail-on", value_enum, value_name = "WHAT")]
     pub fail_on: Vec<FailOnArg>,
     /// Scanning threads (default: all cores); one more thread reads and decompresses.
-    #[arg(long, value_name = "T")]
+    #[arg(long, value_name = "T", value_parser = threads_arg)]
     pub threads: Option<usize>,
     /// Stop at the first malformed line (exit 3) instead of skipping and counting it.
     #[arg(long)]
@@ -196,8 +199,8 @@ pub struct ChoiceArgs {
     /// Condition to generate (repeatable; default: every condition in the spec).
     #[arg(long = "condition", value_name = "ID")]
     pub conditions: Vec<String>,
-    /// Documents per condition (default: the spec's `docs`).
-    #[arg(long, value_name = "N")]
+    /// Documents per condition, at least 1 (default: the spec's `docs`).
+    #[arg(long, value_name = "N", value_parser = docs_arg, allow_negative_numbers = true)]
     pub docs: Option<u64>,
     /// Seed (default: the spec's `seed`).
     #[arg(long, value_name = "S")]
@@ -219,9 +222,13 @@ pub struct GenerateArgs {
     /// Shard files per condition. Changes only how records are split into files.
     #[arg(long, value_name = "K", default_value_t = 1)]
     pub shards: u32,
-    /// Rendering threads (default: all cores). Never changes the output.
-    #[arg(long, value_name = "T")]
+    /// Rendering threads (default: all cores; at least 1). Never changes the output.
+    #[arg(long, value_name = "T", value_parser = threads_arg)]
     pub threads: Option<usize>,
+    /// Remove temporary folders that interrupted runs (killed with SIGKILL, say) left beside
+    /// --out; without it they are reported.
+    #[arg(long)]
+    pub clean: bool,
     /// Record format.
     #[arg(long, value_enum, default_value_t = FormatArg::Dolma)]
     pub format: FormatArg,
@@ -263,7 +270,7 @@ pub struct StatsArgs {
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
     /// Worker threads (default: all cores). Never changes the report.
-    #[arg(long, value_name = "T")]
+    #[arg(long, value_name = "T", value_parser = threads_arg)]
     pub threads: Option<usize>,
     /// Seed of the MinHash hash functions.
     #[arg(long, value_name = "S", default_value_t = 1)]
@@ -288,8 +295,38 @@ pub struct StatsArgs {
 
 fn parse_var(s: &str) -> Result<(String, String), String> {
     match s.split_once('=') {
-        Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
+        Some((k, v)) if !k.trim().is_empty() && !v.is_empty() => {
+            Ok((k.trim().to_string(), v.to_string()))
+        }
+        Some((k, _)) if !k.trim().is_empty() => Err(format!(
+            "{s:?} gives `{}` an empty value; expected KEY=VALUE with a non-empty VALUE (quote it if it has spaces: --var {}=\"Example Labs\")",
+            k.trim(),
+            k.trim()
+        )),
         _ => Err(format!("expected KEY=VALUE, found {s:?}")),
+    }
+}
+
+/// `--threads`: a whole number of at least 1.
+fn threads_arg(s: &str) -> Result<usize, String> {
+    match s.parse::<i64>() {
+        Ok(n) if n >= 1 => Ok(n as usize),
+        Ok(n) => Err(format!("expected a number of threads >= 1, found {n}")),
+        Err(_) => Err(format!("expected a number of threads >= 1, found {s:?}")),
+    }
+}
+
+/// `--docs`: a whole number of at least 1 (also given as a negative number, so the message
+/// is this one rather than clap's "unexpected argument").
+fn docs_arg(s: &str) -> Result<u64, String> {
+    match s.parse::<i128>() {
+        Ok(n) if n >= 1 && n <= u64::MAX as i128 => Ok(n as u64),
+        Ok(n) => Err(format!(
+            "expected a number of documents per condition >= 1, found {n}"
+        )),
+        Err(_) => Err(format!(
+            "expected a number of documents per condition >= 1, found {s:?}"
+        )),
     }
 }
 

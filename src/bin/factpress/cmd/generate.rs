@@ -23,7 +23,7 @@ pub fn run(a: GenerateArgs) -> anyhow::Result<u8> {
         .unwrap_or_else(|| PathBuf::from("out").join(&sel.spec.name));
     let ui = Terminal::new(a.quiet);
     super::capacity_warnings(&ui, &sel);
-    write(&sel, &output, &out, a.threads, a.quiet, &ui)?;
+    write(&sel, &output, &out, (a.threads, a.clean), a.quiet, &ui)?;
     Ok(0)
 }
 
@@ -32,7 +32,7 @@ pub fn write(
     sel: &Selection,
     output: &Output,
     out: &Path,
-    threads: Option<usize>,
+    (threads, clean): (Option<usize>, bool),
     quiet: bool,
     ui: &Terminal,
 ) -> anyhow::Result<Manifest> {
@@ -41,6 +41,7 @@ pub fn write(
         threads: t,
         observer: ui,
         command_line: std::env::args().collect(),
+        clean,
     };
     let start = Instant::now();
     let m = write_corpus(sel, output, out, &opts)?;

@@ -52,8 +52,9 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
             dir,
             out,
             threads,
+            clean,
             quiet,
-        } => regenerate::run(&dir, &out, threads, quiet),
+        } => regenerate::run(&dir, &out, threads, clean, quiet),
         Command::Audit(args) => audit::run(args),
         Command::Stats(args) => stats::run(args),
     }

@@ -6,12 +6,25 @@ use factpress::Error;
 use factpress::corpus::Corpus;
 use std::path::Path;
 
-pub fn run(dir: &Path, out: &Path, threads: Option<usize>, quiet: bool) -> anyhow::Result<u8> {
+pub fn run(
+    dir: &Path,
+    out: &Path,
+    threads: Option<usize>,
+    clean: bool,
+    quiet: bool,
+) -> anyhow::Result<u8> {
     let corpus = Corpus::open_folder(dir)?;
     let original = corpus.manifest().expect("a corpus folder has a manifest");
     let source = corpus.source()?;
     let ui = Terminal::new(quiet);
-    let m = super::generate::write(&source.selection, &source.output, out, threads, quiet, &ui)?;
+    let m = super::generate::write(
+        &source.selection,
+        &source.output,
+        out,
+        (threads, clean),
+        quiet,
+        &ui,
+    )?;
     let same = m.content_sha256 == original.content_sha256
         && m.conditions
             .iter()

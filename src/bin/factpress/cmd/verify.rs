@@ -15,6 +15,7 @@ pub fn run(
         threads: super::threads(threads),
         observer: &ui,
         command_line: vec![],
+        clean: false,
     };
     let rep = factpress::verify::verify(dir, regenerate, &opts)?.into_result()?;
     println!(
