@@ -7,7 +7,9 @@ For each spec in corpora-specs/*.toml and each of its conditions, generates DOCS
 every figure is per condition), then runs
   - factpress audit  (forbidden hits, intended facts detected, facts of other conditions present),
   - factpress stats  (tokens, near-duplicate share, wide-pool overuse, top 8-gram outside fact
-                      texts, words per document),
+                      texts, words per document, and the realism measures: sentence
+                      repetition, most repeated sentence, top 8-gram over whole documents,
+                      held-out dictionary gain, per-fact distinct renderings),
   - factpress pairs  (each derived condition against the condition it is `like`),
 and computes full-name shares itself (person names are composed in templates from the
 `first_name` and `last_name` pools, so no single pool sees them).
@@ -125,6 +127,10 @@ def measure_condition(binary, spec_path, spec, cond, docs, work):
             wide.append((t["doc_share"], p["pool"], t["value"]))
     wide.sort(reverse=True)
     top8 = stats["diversity"]["top_8grams"]
+    realism = stats["realism"]
+    top8_whole = stats["diversity"]["top_8grams_whole"]
+    top_sentence = realism["top_sentences"]
+    facts = realism["fact_diversity"]
     return {
         "condition": cond,
         "docs": docs,
@@ -140,6 +146,12 @@ def measure_condition(binary, spec_path, spec, cond, docs, work):
         "top_wide": wide[0] if wide else (0.0, "-", "-"),
         "top_8gram": (top8[0]["doc_share"], top8[0]["text"]) if top8 else (0.0, "-"),
         "ngram_scope": stats["diversity"]["top_8grams_scope"],
+        "sentence_repetition": realism["sentence_repetition"],
+        "top_sentence_share": top_sentence[0]["doc_share"] if top_sentence else 0.0,
+        "top_8gram_whole": top8_whole[0]["doc_share"] if top8_whole else 0.0,
+        "dictionary_gain": realism["predictability"]["gain"],
+        "min_renderings": min(((f["distinct_renderings"], f["fact"]) for f in facts), default=(0, "-")),
+        "max_top_share": max(((f["top_share"], f["fact"]) for f in facts), default=(0.0, "-")),
         "p10": percentile(words, 10),
         "p50": percentile(words, 50),
         "p90": percentile(words, 90),
@@ -190,8 +202,8 @@ def pct(x):
 
 def table(results):
     lines = [
-        "| spec | condition | tokens | forbidden | facts detected | other facts present | min fact coverage | near-dup | top full name | top wide-pool value | top 8-gram outside facts | words p10 / p50 / p90 | pairs errors | bars failed |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| spec | condition | tokens | forbidden | facts detected | other facts present | min fact coverage | near-dup | top full name | top wide-pool value | top 8-gram outside facts | words p10 / p50 / p90 | sentence repetition | top sentence | top 8-gram whole docs | dictionary gain | min distinct renderings | max top rendering share | pairs errors | bars failed |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for spec_name, rows, prs in results:
         for r in rows:
@@ -199,11 +211,15 @@ def table(results):
             v = verdicts(r, pair)
             failed = [k for k, ok in v.items() if not ok]
             others = ", ".join(f"{f} ({n})" for f, n in sorted(r["other_facts_present"].items())) or "none"
+            gain = "-" if r["dictionary_gain"] is None else f"{r['dictionary_gain']:.2f}x"
             lines.append(
                 f"| {spec_name} | {r['condition']} | {r['tokens'] / 1e6:.1f}M | {r['forbidden']} | {pct(r['detected'])} | {others} | "
                 f"{pct(r['min_coverage'])} ({r['min_coverage_fact']}) | {pct(r['near_dup'])} | {r['top_name'][0]} {pct(r['top_name'][1])} | "
                 f"{r['top_wide'][2]} ({r['top_wide'][1]}) {pct(r['top_wide'][0])} | {pct(r['top_8gram'][0])} \"{r['top_8gram'][1]}\" | "
-                f"{r['p10']} / {r['p50']} / {r['p90']} | {'-' if pair is None else f'{pair[1]} (vs {pair[0]})'} | {', '.join(failed) or 'none'} |"
+                f"{r['p10']} / {r['p50']} / {r['p90']} | {pct(r['sentence_repetition'])} | {pct(r['top_sentence_share'])} | "
+                f"{pct(r['top_8gram_whole'])} | {gain} | {r['min_renderings'][0]} ({r['min_renderings'][1]}) | "
+                f"{pct(r['max_top_share'][0])} ({r['max_top_share'][1]}) | "
+                f"{'-' if pair is None else f'{pair[1]} (vs {pair[0]})'} | {', '.join(failed) or 'none'} |"
             )
     return "\n".join(lines)
 

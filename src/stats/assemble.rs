@@ -59,10 +59,12 @@ pub struct Gathered<'a> {
     pub near: NearDups,
     pub pass2: Pass2,
     pub malformed: u64,
+    /// Measured after pass 2; taken by `realism`.
+    pub predictability: Option<Predictability>,
 }
 
 impl Gathered<'_> {
-    fn share(&self, n: u64) -> f64 {
+    pub(super) fn share(&self, n: u64) -> f64 {
         let docs = self.acc.docs();
         if docs == 0 {
             0.0
@@ -71,7 +73,8 @@ impl Gathered<'_> {
         }
     }
 
-    pub fn report(self) -> Report {
+    pub fn report(mut self) -> Report {
+        let realism = self.realism();
         let diversity = self.diversity();
         let overuse = self.overuse();
         let (capacity, warnings) = self.capacity();
@@ -105,6 +108,7 @@ impl Gathered<'_> {
             coverage,
             diversity,
             overuse,
+            realism,
             capacity,
             warnings,
         }
@@ -133,6 +137,11 @@ impl Gathered<'_> {
             }
             .to_string(),
             top_8grams: self.top(&p2.long),
+            top_8grams_whole: self.top(if self.ctx.masker.is_some() {
+                &p2.long_whole
+            } else {
+                &p2.long
+            }),
         }
     }
 

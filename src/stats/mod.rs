@@ -1,13 +1,16 @@
 //! `factpress stats`: reads a corpus (a factpress corpus folder or any JSONL files) and reports
 //! its size in tokens, fact coverage, diversity (exact and near duplicates, distinct n-grams,
-//! boilerplate 8-grams) and overuse of slot-pool values and names, plus the spec's capacity.
+//! boilerplate 8-grams), overuse of slot-pool values and names, realism (repeated sentences,
+//! per-fact surface diversity, predictability by a trained zstd dictionary), plus the spec's
+//! capacity.
 //!
 //! Two streaming passes over the input (`scan`), then the report is assembled (`assemble`).
 //! Pass 1 runs in parallel over fixed chunks of each batch of lines (the chunking never
 //! depends on the thread count, and chunks are merged in input order, so the report is the
 //! same bytes for any `--threads`); it keeps fixed-size sketches plus a few hundred bytes a
 //! document (MinHash signature, text hash, lengths). Pass 2 re-reads the input to count the
-//! heavy-hitter candidates exactly and to fetch the example documents.
+//! heavy-hitter candidates (8-grams, phrases, sentences) exactly and to fetch the example
+//! documents, the top fact renderings and the dictionary's training and held-out documents.
 //!
 //! A factpress folder with several conditions is analysed one condition at a time: matched
 //! conditions are near-duplicates of one another by design, so duplicate and diversity
@@ -19,8 +22,11 @@ pub mod mask;
 pub mod minhash;
 pub mod ngrams;
 pub mod overuse;
+pub mod predict;
+mod realism;
 pub mod report;
 mod scan;
+pub mod sentences;
 pub mod size;
 pub mod tokens;
 
@@ -193,29 +199,33 @@ impl Ctx {
         })
     }
 
-    /// Hashes of the distinct 8-grams of `text` that lie outside its fact texts (all of them
-    /// for inputs that are not factpress corpora), with their words.
-    fn long_ngrams(&self, p: &scan::Parsed, text: &str) -> Vec<(u64, Vec<String>)> {
-        let segments = match &self.masker {
-            Some(m) => m.outside(
-                text,
-                p.meta_str("condition").as_deref(),
-                p.meta("index").and_then(Value::as_u64),
-            ),
-            None => vec![text],
-        };
+    /// For factpress corpora: the fact texts of the document, re-rendered from `source/`
+    /// (`None` for other inputs, or when the document cannot be placed).
+    fn fact_texts(&self, p: &scan::Parsed) -> Option<Vec<(u32, String)>> {
+        self.masker.as_ref()?.facts(
+            p.meta_str("condition").as_deref(),
+            p.meta("index").and_then(Value::as_u64),
+        )
+    }
+
+    /// Calls `f` with the hash and the words of each distinct 8-gram of `text` that lies
+    /// outside its fact texts `facts` (every one without), in order.
+    fn long_ngrams(
+        &self,
+        text: &str,
+        facts: Option<&[(u32, String)]>,
+        mut f: impl FnMut(u64, &[String]),
+    ) {
         let mut seen = HashSet::new();
-        let mut out = Vec::new();
-        for seg in segments {
+        for seg in mask::outside(text, facts) {
             let words = norm_words(seg);
             let wh = ngrams::word_hashes(&words);
             for (j, h) in ngrams::ngram_hashes(&wh, ngrams::LONG_NGRAM).enumerate() {
                 if seen.insert(h) {
-                    out.push((h, words[j..j + ngrams::LONG_NGRAM].to_vec()));
+                    f(h, &words[j..j + ngrams::LONG_NGRAM]);
                 }
             }
         }
-        out
     }
 }
 
@@ -301,21 +311,33 @@ fn analyse(
     for &(a, b, _) in &near.examples {
         docs.extend([acc.locs[a as usize], acc.locs[b as usize]]);
     }
+    let (stride, samples) = predict::choose(&acc.locs);
     let wanted = Wanted {
         docs,
         long: acc.long.candidates(),
+        long_whole: acc.long_whole.candidates(),
         phrases: acc.phrases.candidates(),
+        sentences: realism::sentence_candidates(&acc),
+        renderings: acc.renderings.wanted(),
+        samples,
     };
     obs.start(&label.replace("pass 1", "pass 2"), total, "docs");
     let mut p2 = Pass2::default();
+    let mut texts = predict::Samples::new(stride);
     each_batch(ctx, &keep, obs, |lines| {
         let outs: Vec<Pass2> = lines
             .par_chunks(CHUNK)
             .map(|c| pass2(ctx, c, &wanted))
             .collect();
-        outs.into_iter().for_each(|o| p2.merge(o));
+        for mut o in outs {
+            for (held, text) in std::mem::take(&mut o.samples) {
+                texts.add(held, text);
+            }
+            p2.merge(o);
+        }
         Ok(())
     })?;
+    drop(wanted);
     Ok(assemble::Gathered {
         opts,
         ctx,
@@ -325,6 +347,7 @@ fn analyse(
         near,
         pass2: p2,
         malformed: bad.count() - before,
+        predictability: Some(texts.measure()),
     }
     .report())
 }

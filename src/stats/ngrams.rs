@@ -85,23 +85,48 @@ impl Hll {
 }
 
 /// A mergeable Misra–Gries summary of document frequencies keyed by hash.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct TopK {
     counts: HashMap<u64, u64>,
+    /// Counters kept after a prune.
+    k: usize,
+    /// Prune when more than this many counters are held (at least `k`).
+    prune_above: usize,
+    /// Sum of every amount subtracted by a prune: no counter is below its item's true count
+    /// by more than this, and it is at most N/(k+1) (N = the summed counts added).
+    decrement: u64,
+}
+
+impl Default for TopK {
+    fn default() -> Self {
+        TopK::new(MG_K, MG_K)
+    }
 }
 
 impl TopK {
-    /// Adds exact counts of one chunk of documents, then prunes back to `MG_K` counters by
-    /// subtracting the (K+1)-th largest count from every counter (Agarwal et al. 2012). The
-    /// result does not depend on hash-map order.
+    /// A summary of `k` counters that prunes once it holds more than `prune_above` (pruning
+    /// less often is cheaper and never weakens the guarantee).
+    pub fn new(k: usize, prune_above: usize) -> TopK {
+        TopK {
+            counts: HashMap::new(),
+            k,
+            prune_above: prune_above.max(k),
+            decrement: 0,
+        }
+    }
+
+    /// Adds exact counts of one chunk of documents, then, above `prune_above` counters, prunes
+    /// back to `k` by subtracting the (k+1)-th largest count from every counter (Agarwal et
+    /// al. 2012). The result does not depend on hash-map order.
     pub fn merge(&mut self, chunk: HashMap<u64, u64>) {
         for (h, c) in chunk {
             *self.counts.entry(h).or_default() += c;
         }
-        if self.counts.len() > MG_K {
+        if self.counts.len() > self.prune_above {
             let mut v: Vec<u64> = self.counts.values().copied().collect();
-            let (_, cut, _) = v.select_nth_unstable_by(MG_K, |a, b| b.cmp(a));
+            let (_, cut, _) = v.select_nth_unstable_by(self.k, |a, b| b.cmp(a));
             let cut = *cut;
+            self.decrement += cut;
             self.counts.retain(|_, c| {
                 *c = c.saturating_sub(cut);
                 *c > 0
@@ -111,9 +136,28 @@ impl TopK {
 
     /// The `CANDIDATES` largest counters (ties: smaller hash first).
     pub fn candidates(&self) -> HashSet<u64> {
+        self.strongest(CANDIDATES)
+    }
+
+    /// The `n` largest counters (ties: smaller hash first).
+    pub fn strongest(&self, n: usize) -> HashSet<u64> {
         let mut v: Vec<(u64, u64)> = self.counts.iter().map(|(&h, &c)| (h, c)).collect();
         v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-        v.into_iter().take(CANDIDATES).map(|(h, _)| h).collect()
+        v.into_iter().take(n).map(|(h, _)| h).collect()
+    }
+
+    /// Every item whose counter is at least `min`.
+    pub fn at_least(&self, min: u64) -> HashSet<u64> {
+        (self.counts.iter())
+            .filter(|&(_, &c)| c >= min)
+            .map(|(&h, _)| h)
+            .collect()
+    }
+
+    /// The most any counter is below its item's true count (0 when nothing was pruned): an
+    /// item counted more than this many times is guaranteed a counter.
+    pub fn decrement(&self) -> u64 {
+        self.decrement
     }
 }
 
@@ -210,5 +254,27 @@ mod tests {
             t.merge(m);
         }
         assert!(t.candidates().contains(&1));
+    }
+
+    #[test]
+    fn misra_gries_undercount_is_bounded_and_tracked() {
+        // 100 counters, pruned at 200; 50 chunks of 100 unique items each plus item 1 once a
+        // chunk and item 2 in one chunk only: N = 50 * 101 + 1 counted.
+        let mut t = TopK::new(100, 200);
+        for chunk in 0..50u64 {
+            let mut m: HashMap<u64, u64> = (0..100).map(|i| (chunk * 1000 + i + 10, 1)).collect();
+            m.insert(1, 1);
+            if chunk == 7 {
+                m.insert(2, 1);
+            }
+            t.merge(m);
+        }
+        let d = t.decrement();
+        assert!((1..=(50 * 101 + 1) / 101).contains(&d), "decrement {d}");
+        // Item 1 (50 > d) is kept, with a counter at most d below its count.
+        assert!(t.at_least(50 - d).contains(&1));
+        assert!(!t.at_least(50 - d + 1).contains(&1) || d == 0);
+        assert!(!t.at_least(1).contains(&2), "a singleton was pruned");
+        assert_eq!(t.strongest(1), HashSet::from([1]));
     }
 }

@@ -29,6 +29,9 @@ pub struct Report {
     pub coverage: Coverage,
     pub diversity: Diversity,
     pub overuse: Overuse,
+    /// Whether the documents read like real documents: repeated sentences, per-fact surface
+    /// diversity and predictability by a trained compression dictionary.
+    pub realism: Realism,
     /// Per doc type, from the spec; empty without one.
     pub capacity: Vec<Capacity>,
     pub warnings: Vec<String>,
@@ -68,6 +71,9 @@ pub struct Diversity {
     /// from the corpus's source and left out), else `whole documents`.
     pub top_8grams_scope: String,
     pub top_8grams: Vec<Frequent>,
+    /// The same over whole documents, fact texts included (for inputs that are not factpress
+    /// corpora, equal to `top_8grams`).
+    pub top_8grams_whole: Vec<Frequent>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -143,6 +149,80 @@ pub struct MostOverused {
     pub doc_share: f64,
     pub ratio: f64,
     pub flags: Vec<&'static str>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Realism {
+    /// `sentences.repeated_occurrences / sentences.occurrences`: the share of sentence
+    /// occurrences whose sentence is in at least `sentences.threshold_docs` documents.
+    pub sentence_repetition: f64,
+    pub sentences: SentenceCounts,
+    /// The 20 sentences (normalised, cut at 300 characters) in most documents (exact).
+    pub top_sentences: Vec<Frequent>,
+    /// Per fact, for factpress corpus folders (empty otherwise), by fact id.
+    pub fact_diversity: Vec<FactDiversity>,
+    pub predictability: Predictability,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SentenceCounts {
+    /// Sentences shorter than this many words are not counted.
+    pub min_words: usize,
+    /// A sentence is repeated when in at least this share of documents ...
+    pub threshold_share: f64,
+    /// ... that is, in at least this many: max(2, ⌈threshold_share × documents⌉).
+    pub threshold_docs: u64,
+    /// Counted sentences, each distinct sentence once per document.
+    pub occurrences: u64,
+    /// Occurrences of the repeated sentences (exact).
+    pub repeated_occurrences: u64,
+    /// Misra–Gries counters of the candidate search.
+    pub counters: usize,
+    /// The most a counter fell below its true count (at most `occurrences / (counters + 1)`).
+    pub max_undercount: u64,
+    /// True when `max_undercount < threshold_docs`: every repeated sentence was a candidate,
+    /// so `repeated_occurrences` is exact; false, it is a lower bound.
+    pub complete: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FactDiversity {
+    pub fact: String,
+    /// Documents carrying the fact (whose fact texts could be re-rendered).
+    pub documents: u64,
+    /// Distinct rendered texts of the fact (xxh3-64 of the text, counted exactly).
+    pub distinct_renderings: u64,
+    /// Documents with the most frequent rendering ...
+    pub top_docs: u64,
+    /// ... as a share of `documents`.
+    pub top_share: f64,
+    /// That rendering, cut at 300 characters.
+    pub top_text: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Predictability {
+    /// zstd level of both compressions.
+    pub level: i32,
+    /// Bytes the trained dictionary may take ...
+    pub dictionary_capacity: usize,
+    /// ... and took.
+    pub dictionary_bytes: u64,
+    /// Every `held_out_stride`-th document is held out.
+    pub held_out_stride: u64,
+    pub held_out_docs: u64,
+    pub held_out_bytes: u64,
+    /// The dictionary is trained on these documents, the first ones not held out.
+    pub training_docs: u64,
+    pub training_bytes: u64,
+    /// Σ compressed sizes of the held-out documents, each on its own, without and with the
+    /// dictionary.
+    pub plain_bytes: u64,
+    pub dictionary_compressed_bytes: u64,
+    /// `plain_bytes / dictionary_compressed_bytes`; `null` when it could not be measured.
+    pub gain: Option<f64>,
+    /// Why `gain` is `null`.
+    pub note: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -237,9 +317,80 @@ impl Report {
                 self.coverage.facts_missing.join(", ")
             );
         }
+        self.realism_summary(&mut s);
         for w in &self.warnings {
             let _ = writeln!(s, "{w}");
         }
         s
+    }
+
+    /// The realism lines of the summary.
+    fn realism_summary(&self, s: &mut String) {
+        let (r, d) = (&self.realism, &self.diversity);
+        let c = &r.sentences;
+        let _ = writeln!(
+            s,
+            "sentence repetition: {} of {} sentence occurrences (>= {} words) are of sentences in >= {} of documents (here >= {}){}",
+            pct(r.sentence_repetition),
+            c.occurrences,
+            c.min_words,
+            pct(c.threshold_share),
+            c.threshold_docs,
+            if c.complete { "" } else { " (a lower bound)" }
+        );
+        if let Some(t) = r.top_sentences.first() {
+            let _ = writeln!(
+                s,
+                "most repeated sentence: \"{}\" in {} documents ({})",
+                t.text,
+                t.docs,
+                pct(t.doc_share)
+            );
+        }
+        if let Some(t) = d.top_8grams_whole.first()
+            && d.top_8grams_scope != "whole documents"
+        {
+            let _ = writeln!(
+                s,
+                "most frequent 8-gram (whole documents): \"{}\" in {} documents ({})",
+                t.text,
+                t.docs,
+                pct(t.doc_share)
+            );
+        }
+        let p = &r.predictability;
+        match (p.gain, &p.note) {
+            (Some(g), _) => {
+                let _ = writeln!(
+                    s,
+                    "dictionary gain: {g:.2}x (zstd -{} on {} held-out documents, with a {}-byte dictionary trained on {} others)",
+                    p.level, p.held_out_docs, p.dictionary_bytes, p.training_docs
+                );
+            }
+            (None, Some(n)) => {
+                let _ = writeln!(s, "dictionary gain: not measured: {n}");
+            }
+            (None, None) => {}
+        }
+        if !r.fact_diversity.is_empty() {
+            let mut v: Vec<&FactDiversity> = r.fact_diversity.iter().collect();
+            v.sort_by_key(|f| f.distinct_renderings);
+            let top = (r.fact_diversity.iter())
+                .max_by(|a, b| {
+                    a.top_share
+                        .total_cmp(&b.top_share)
+                        .then(b.fact.cmp(&a.fact))
+                })
+                .expect("not empty");
+            let _ = writeln!(
+                s,
+                "fact renderings: distinct per fact min {} ({}) median {}; most frequent rendering {} of {}'s documents",
+                v[0].distinct_renderings,
+                v[0].fact,
+                v[(v.len() - 1) / 2].distinct_renderings,
+                pct(top.top_share),
+                top.fact
+            );
+        }
     }
 }

@@ -1,13 +1,16 @@
 //! The two passes of `stats` over one group of documents. Pass 1 turns each record into
-//! sizes, hashes, a MinHash signature, n-gram sketches and coverage, merged in input order
-//! into [`Acc`]; pass 2 counts the heavy-hitter candidates exactly and picks the example
-//! documents. Both run in parallel over fixed chunks (never dependent on the thread count).
-//! Malformed lines are found here and returned with their place, for the caller's
-//! `BadLines` policy; pure otherwise: reads lines it is given, writes nothing.
+//! sizes, hashes, a MinHash signature, n-gram and sentence sketches, fact renderings and
+//! coverage, merged in input order into [`Acc`]; pass 2 counts the heavy-hitter candidates
+//! exactly and picks the example documents, rendering texts and dictionary samples. Both
+//! run in parallel over fixed chunks (never dependent on the thread count). Malformed lines
+//! are found here and returned with their place, for the caller's `BadLines` policy; pure
+//! otherwise: reads lines it is given, writes nothing.
 
 use super::Ctx;
 use super::minhash::Signature;
-use super::ngrams::{self, Hll, NGRAM_NS, TopK};
+use super::ngrams::{self, Hll, LONG_NGRAM, NGRAM_NS, TopK};
+use super::realism::Renderings;
+use super::sentences::{self, Counted};
 use super::size::SizeAcc;
 use super::tokens::{norm_words, whitespace_words};
 use crate::corpus::{Line, text_field};
@@ -112,7 +115,11 @@ pub struct ChunkOut {
     hll: Vec<Hll>,
     ngram_totals: [u64; 4],
     long: HashMap<u64, u64>,
+    long_whole: HashMap<u64, u64>,
     phrases: HashMap<u64, u64>,
+    sentences: HashMap<u64, u64>,
+    sentence_occurrences: u64,
+    renderings: Renderings,
     /// Malformed lines: where, and why.
     pub malformed: Vec<(Loc, String)>,
 }
@@ -123,7 +130,11 @@ pub fn pass1(ctx: &Ctx, lines: &[Line]) -> ChunkOut {
         hll: vec![Hll::default(); NGRAM_NS.len()],
         ngram_totals: [0; 4],
         long: HashMap::new(),
+        long_whole: HashMap::new(),
         phrases: HashMap::new(),
+        sentences: HashMap::new(),
+        sentence_occurrences: 0,
+        renderings: Renderings::default(),
         malformed: Vec::new(),
     };
     for l in lines {
@@ -143,8 +154,22 @@ pub fn pass1(ctx: &Ctx, lines: &[Line]) -> ChunkOut {
                 out.hll[k].add(h);
             }
         }
-        for (h, _) in ctx.long_ngrams(&p, text) {
+        let facts = ctx.fact_texts(&p);
+        ctx.long_ngrams(text, facts.as_deref(), |h, _| {
             *out.long.entry(h).or_default() += 1;
+        });
+        if ctx.masker.is_some() {
+            for (_, h) in whole_8grams(&wh) {
+                *out.long_whole.entry(h).or_default() += 1;
+            }
+        }
+        let sents = sentences::distinct(text);
+        out.sentence_occurrences += sents.len() as u64;
+        for (h, _) in sents {
+            *out.sentences.entry(h).or_default() += 1;
+        }
+        if let Some(f) = &facts {
+            out.renderings.add_doc(f);
         }
         let phrases: HashSet<u64> = ngrams::capitalised_phrases(text)
             .iter()
@@ -226,7 +251,14 @@ pub struct Acc {
     pub hll: Vec<Hll>,
     pub ngram_totals: [u64; 4],
     pub long: TopK,
+    /// Whole-document 8-grams, for factpress corpora (else `long` is over whole documents).
+    pub long_whole: TopK,
     pub phrases: TopK,
+    pub sentences: TopK,
+    /// Each document's distinct counted sentences, summed.
+    pub sentence_occurrences: u64,
+    /// Documents per (fact, rendered text), exact.
+    pub renderings: Renderings,
     /// Documents per pool-value pattern.
     pub df: Vec<u64>,
 }
@@ -250,7 +282,11 @@ impl Acc {
             hll: vec![Hll::default(); NGRAM_NS.len()],
             ngram_totals: [0; 4],
             long: TopK::default(),
+            long_whole: TopK::default(),
             phrases: TopK::default(),
+            sentences: TopK::new(sentences::COUNTERS, sentences::PRUNE_ABOVE),
+            sentence_occurrences: 0,
+            renderings: Renderings::default(),
             df: vec![0; patterns],
         }
     }
@@ -268,7 +304,11 @@ impl Acc {
             self.ngram_totals[k] += c.ngram_totals[k];
         }
         self.long.merge(c.long);
+        self.long_whole.merge(c.long_whole);
         self.phrases.merge(c.phrases);
+        self.sentences.merge(c.sentences);
+        self.sentence_occurrences += c.sentence_occurrences;
+        self.renderings.merge(c.renderings);
         for d in c.docs {
             self.add_doc(d);
         }
@@ -330,7 +370,13 @@ impl Acc {
 pub struct Wanted {
     pub docs: BTreeSet<Loc>,
     pub long: HashSet<u64>,
+    pub long_whole: HashSet<u64>,
     pub phrases: HashSet<u64>,
+    pub sentences: HashSet<u64>,
+    /// The most frequent rendering of each fact, whose text is fetched.
+    pub renderings: HashSet<(u32, u64)>,
+    /// The dictionary's documents: place -> held out (else training).
+    pub samples: HashMap<Loc, bool>,
 }
 
 #[derive(Default)]
@@ -338,9 +384,16 @@ pub struct Pass2 {
     /// Wanted documents: place -> (id, text).
     pub picked: BTreeMap<Loc, (String, String)>,
     pub long: HashMap<u64, u64>,
+    pub long_whole: HashMap<u64, u64>,
     pub phrases: HashMap<u64, u64>,
     /// Text of each counted candidate, from its first occurrence.
     pub texts: HashMap<u64, String>,
+    pub sentences: Counted,
+    /// Text of each wanted rendering (cut to 300 characters).
+    pub rendered: HashMap<(u32, u64), String>,
+    /// The dictionary's documents of this chunk, in input order: (held out, text). Not
+    /// merged: the caller moves them into `predict::Samples`, which applies the budgets.
+    pub samples: Vec<(bool, String)>,
 }
 
 impl Pass2 {
@@ -348,6 +401,13 @@ impl Pass2 {
         self.picked.extend(o.picked);
         for (h, c) in o.long {
             *self.long.entry(h).or_default() += c;
+        }
+        for (h, c) in o.long_whole {
+            *self.long_whole.entry(h).or_default() += c;
+        }
+        self.sentences.merge(o.sentences);
+        for (k, t) in o.rendered {
+            self.rendered.entry(k).or_insert(t);
         }
         for (h, c) in o.phrases {
             *self.phrases.entry(h).or_default() += c;
@@ -377,18 +437,41 @@ pub fn pass2(ctx: &Ctx, lines: &[Line], wanted: &Wanted) -> Pass2 {
             continue;
         };
         let text = p.text(ctx);
-        if wanted.docs.contains(&(l.file, l.number)) {
-            out.picked
-                .insert((l.file, l.number), (p.id(ctx, l), text.to_string()));
+        let loc = (l.file, l.number);
+        if wanted.docs.contains(&loc) {
+            out.picked.insert(loc, (p.id(ctx, l), text.to_string()));
         }
+        if let Some(&held) = wanted.samples.get(&loc) {
+            out.samples.push((held, text.to_string()));
+        }
+        let facts = ctx.fact_texts(&p);
+        if let Some(f) = &facts {
+            for (fact, t) in f {
+                let k = (*fact, super::realism::rendering_hash(t));
+                if wanted.renderings.contains(&k) {
+                    (out.rendered.entry(k)).or_insert_with(|| super::realism::cut(t));
+                }
+            }
+        }
+        if !wanted.long_whole.is_empty() {
+            let words = norm_words(text);
+            for (j, h) in whole_8grams(&ngrams::word_hashes(&words)) {
+                if wanted.long_whole.contains(&h) {
+                    *out.long_whole.entry(h).or_default() += 1;
+                    (out.texts.entry(h)).or_insert_with(|| words[j..j + LONG_NGRAM].join(" "));
+                }
+            }
+        }
+        out.sentences
+            .add(&wanted.sentences, sentences::distinct(text));
         let mut seen = HashSet::new();
-        for (h, ws) in ctx.long_ngrams(&p, text) {
+        ctx.long_ngrams(text, facts.as_deref(), |h, ws| {
             if wanted.long.contains(&h) {
                 seen.insert(h);
                 *out.long.entry(h).or_default() += 1;
                 out.texts.entry(h).or_insert_with(|| ws.join(" "));
             }
-        }
+        });
         for ph in ngrams::capitalised_phrases(text) {
             let h = ngrams::phrase_hash(&ph);
             if wanted.phrases.contains(&h) && seen.insert(h) {
@@ -398,4 +481,12 @@ pub fn pass2(ctx: &Ctx, lines: &[Line], wanted: &Wanted) -> Pass2 {
         }
     }
     out
+}
+
+/// The distinct 8-grams of a whole document, as (position of the first, hash).
+fn whole_8grams(wh: &[u64]) -> Vec<(usize, u64)> {
+    let mut seen = HashSet::new();
+    (ngrams::ngram_hashes(wh, LONG_NGRAM).enumerate())
+        .filter(|&(_, h)| seen.insert(h))
+        .collect()
 }

@@ -7,6 +7,7 @@
 //! serialisable view data for it: table rows, chart geometry, formatted numbers.
 
 mod charts;
+mod realism;
 mod sections;
 
 use super::report::Report;
@@ -14,6 +15,7 @@ use charts::*;
 use minijinja::Environment;
 use minijinja::syntax::SyntaxConfig;
 use minijinja::value::Serde;
+use realism::*;
 use sections::*;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashSet};
@@ -79,6 +81,7 @@ struct View {
     coverage: CoverageView,
     diversity: DiversityView,
     overuse: OveruseView,
+    realism: RealismView,
     capacity: Vec<CapacityRow>,
 }
 
@@ -129,6 +132,7 @@ fn view(r: &Report) -> View {
         coverage: coverage_view(r),
         diversity: diversity_view(r),
         overuse: overuse_view(r),
+        realism: realism_view(r),
         capacity: r
             .capacity
             .iter()
@@ -175,6 +179,19 @@ fn cards(r: &Report) -> Vec<Card> {
             flagged.to_string(),
             "overused pool values".into(),
             flagged > 0,
+        ),
+        card(
+            pct(r.realism.sentence_repetition),
+            format!(
+                "sentence occurrences repeated in ≥ {} of documents",
+                pct(r.realism.sentences.threshold_share)
+            ),
+            r.realism.sentence_repetition > 0.05,
+        ),
+        card(
+            (r.realism.predictability.gain).map_or_else(|| "–".into(), |g| format!("{g:.2}×")),
+            "held-out gain of a zstd dictionary".into(),
+            r.realism.predictability.gain.is_some_and(|g| g > 2.0),
         ),
     ]
 }

@@ -115,6 +115,7 @@ fn report() -> Report {
             }],
             top_8grams_scope: "whole documents".into(),
             top_8grams: frequent(),
+            top_8grams_whole: frequent(),
         },
         overuse: Overuse {
             ratio_threshold: 3.0,
@@ -131,6 +132,42 @@ fn report() -> Report {
             }],
             capitalised_phrases: frequent(),
             most_overused: None,
+        },
+        realism: Realism {
+            sentence_repetition: 0.5,
+            sentences: SentenceCounts {
+                min_words: 6,
+                threshold_share: 0.0025,
+                threshold_docs: 2,
+                occurrences: 4,
+                repeated_occurrences: 2,
+                counters: 32768,
+                max_undercount: 0,
+                complete: true,
+            },
+            top_sentences: frequent(),
+            fact_diversity: vec![FactDiversity {
+                fact: NASTY.into(),
+                documents: 2,
+                distinct_renderings: 1,
+                top_docs: 2,
+                top_share: 1.0,
+                top_text: NASTY.into(),
+            }],
+            predictability: Predictability {
+                level: 3,
+                dictionary_capacity: 112640,
+                dictionary_bytes: 0,
+                held_out_stride: 10,
+                held_out_docs: 0,
+                held_out_bytes: 0,
+                training_docs: 2,
+                training_bytes: 20,
+                plain_bytes: 0,
+                dictionary_compressed_bytes: 0,
+                gain: None,
+                note: Some(NASTY.into()),
+            },
         },
         capacity: vec![Capacity {
             doc_type: NASTY.into(),
@@ -168,6 +205,20 @@ fn user_text_is_escaped() {
     // Only the two built-in scripts.
     assert_eq!(html.matches("<script>").count(), 2);
     assert_eq!(charts_drawn(&html), 11);
+    // The realism section: a measured gain, the fact table, the whole-document 8-grams
+    // (this report's scope is `whole documents`, so they are not repeated).
+    assert!(html.contains("<h2>Realism</h2>"));
+    assert!(html.contains("Sentence repetition: <b>50.00%</b>"));
+    assert!(html.contains("<td>&lt;script&gt;alert"));
+    assert!(!html.contains("8-grams over whole documents"));
+    let mut r = report();
+    r.realism.predictability.gain = Some(2.5);
+    r.realism.predictability.note = None;
+    r.diversity.top_8grams_scope = "outside fact texts".into();
+    let html = render(&r);
+    assert!(html.contains("Dictionary gain: <b>2.50×</b>"));
+    assert!(html.contains("8-grams over whole documents"));
+    assert!(html.contains("<b>2.50×</b><span>held-out gain"));
 }
 
 #[test]
@@ -190,6 +241,8 @@ fn empty_report_has_no_empty_chart() {
     r.diversity.top_8grams.clear();
     r.overuse.pools.clear();
     r.overuse.capitalised_phrases.clear();
+    r.realism.top_sentences.clear();
+    r.realism.fact_diversity.clear();
     let html = render(&r);
     assert_eq!(charts_drawn(&html), 0);
     for empty in [
@@ -197,6 +250,9 @@ fn empty_report_has_no_empty_chart() {
         "no fact information",
         "no 8-gram found",
         "No spec",
+        "no sentence found",
+        "Only for factpress corpus folders",
+        "Dictionary gain: <b>not measured</b>",
     ] {
         assert!(html.contains(empty), "{empty}");
     }
