@@ -207,3 +207,36 @@ fn hostile_templates_end_with_a_located_error() {
         );
     }
 }
+
+#[test]
+fn check_warns_about_template_patterns_that_break_matched_conditions() {
+    let tmp = tempdir().unwrap();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/matched");
+    copy_tree(&src, &tmp.path().join("m"));
+    let news = tmp.path().join("m/templates/news.j2");
+    let text = std::fs::read_to_string(&news).unwrap().replace(
+        "{% for f in facts %}\n{{ f.text }}\n",
+        "{% for f in facts %}\n- {{ f.text }} ({{ pick('source') }})\n",
+    );
+    std::fs::write(&news, format!("{text}\nRef. {{{{ doc.id }}}}\n")).unwrap();
+    let run = factpress()
+        .arg("check")
+        .arg(tmp.path().join("m/spec.toml"))
+        .assert()
+        .success();
+    let err = String::from_utf8(run.get_output().stderr.clone()).unwrap();
+    for want in [
+        "news.j2:7: a seeded call (`pick(…)`) inside the facts loop",
+        "news.j2:6: text around each fact inside the facts loop (`- ()`)",
+        "`doc.id` differs between matched conditions",
+    ] {
+        assert!(err.contains(want), "expected {want:?} in:\n{err}");
+    }
+    // The shipped fixture itself is clean.
+    let run = factpress()
+        .args(["check", "tests/fixtures/matched/spec.toml"])
+        .assert()
+        .success();
+    let err = String::from_utf8(run.get_output().stderr.clone()).unwrap();
+    assert!(!err.contains("facts loop"), "{err}");
+}

@@ -4,6 +4,7 @@
 //! variant. All problems are reported together. A reader of a spec: it takes a built
 //! [`Renderer`] for the trial renders and never builds one itself.
 
+mod matched;
 mod refs;
 
 use crate::diag::{Diagnostics, FileId};
@@ -41,7 +42,10 @@ pub fn check(renderer: &Renderer) -> Result<CheckReport> {
         templates_rendered: 0,
         variants_rendered: 0,
         alternatives_rendered: 0,
-        warnings: replacement_warnings(spec),
+        warnings: replacement_warnings(spec)
+            .into_iter()
+            .chain(matched::warnings(spec))
+            .collect(),
     };
     trial_renders(renderer, &files, &mut diags, &mut report);
     diags.into_result()?;
