@@ -94,6 +94,16 @@ impl Diagnostics {
         );
     }
 
+    /// Keeps the problems recorded after the first `from` only when `keep` accepts their
+    /// message (earlier ones are always kept).
+    pub fn retain_after(&mut self, from: usize, keep: impl Fn(&str) -> bool) {
+        let mut i = 0;
+        self.items.retain(|d| {
+            i += 1;
+            i <= from || keep(&d.message)
+        });
+    }
+
     pub fn is_empty(&self) -> bool {
         self.items.is_empty()
     }

@@ -8,6 +8,7 @@
 pub mod capacity;
 mod conditions;
 mod grammar;
+mod parse;
 mod pools;
 mod raw;
 mod templates;
@@ -206,25 +207,17 @@ impl Spec {
         let text = utf8(path, bytes.clone())?;
         let mut diags = Diagnostics::new();
         let file = diags.add_file(path.display().to_string(), text.clone());
-        let raw: raw::RawSpec = match toml::from_str(&text) {
-            Ok(raw) => raw,
-            Err(e) => {
-                let span = e.span().unwrap_or(0..0);
-                diags.error(
-                    file,
-                    span,
-                    format!("invalid corpus spec: {}", e.message().trim()),
-                    "here",
-                );
-                diags.into_result()?;
-                unreachable!("a diagnostic was recorded")
-            }
+        let Some((raw, blanked)) = parse::parse(&text, file, &mut diags) else {
+            return Err(diags.into_result().expect_err("a diagnostic was recorded"));
         };
         let mut sources = vec![SourceFile {
             path: path.to_path_buf(),
             bytes,
         }];
+        let structural = diags.len();
         let spec = validate::validate(raw, path, &text, file, &mut diags, &mut sources);
+        // What was blanked out to parse the rest is not also "unknown" or "missing".
+        diags.retain_after(structural, |m| !parse::is_echo(m, &blanked));
         diags.into_result()?;
         let mut spec = spec.expect("validation without diagnostics yields a spec");
         spec.sources = sources;

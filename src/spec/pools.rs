@@ -170,10 +170,32 @@ pub(super) fn decode_values(
                 }
             };
             let weights = t.get("weights").map(|w| {
-                let ws: Option<Vec<i64>> = w
+                // Say which entries are not whole numbers >= 0, not just how many are missing.
+                let bad: Vec<String> = w
                     .as_array()
-                    .and_then(|a| a.iter().map(toml::Value::as_integer).collect());
-                let ws = ws.unwrap_or_default();
+                    .map(|a| {
+                        a.iter()
+                            .enumerate()
+                            .filter(|(_, x)| x.as_integer().is_none_or(|n| n < 0))
+                            .map(|(i, x)| format!("{x} (weight {})", i + 1))
+                            .collect()
+                    })
+                    .unwrap_or_else(|| vec![format!("{w} (not a list)")]);
+                if !bad.is_empty() {
+                    cx.err(
+                        span.clone(),
+                        format!(
+                            "{name}: weights must be whole numbers >= 0, found {}",
+                            bad.join(", ")
+                        ),
+                        "bad weights",
+                    );
+                    return Vec::new();
+                }
+                let ws: Vec<i64> = w
+                    .as_array()
+                    .map(|a| a.iter().filter_map(toml::Value::as_integer).collect())
+                    .unwrap_or_default();
                 if ws.len() != values.len() && !values.is_empty() {
                     cx.err(
                         span.clone(),
