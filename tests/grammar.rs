@@ -269,7 +269,8 @@ fn check_reports_grammar_mistakes_with_locations() {
         .unwrap();
         spec
     };
-    let cases: Vec<(&str, Box<dyn Fn(String) -> String>, &str)> = vec![
+    type Edit = Box<dyn Fn(String) -> String>;
+    let cases: Vec<(&str, Edit, &str)> = vec![
         (
             "unknown-rule",
             Box::new(|s| s.replace("#says#.\",\n", "#sayz#.\",\n")),

@@ -70,7 +70,7 @@ pub(super) fn parse(
                 "here",
             );
         }
-        let Some(span) = span else { return None };
+        let span = span?;
         let item = item_at(&work, span.start);
         let range = match &item {
             // An unknown key or a wrong value: blank the line it is on; a problem with the
@@ -79,7 +79,7 @@ pub(super) fn parse(
             _ if message.starts_with("missing field") => return None,
             _ => line_at(&work, span.start),
         };
-        if range.is_empty() || cut.iter().any(|c| *c == range) {
+        if range.is_empty() || cut.contains(&range) {
             return None;
         }
         if let Some((r, name, true)) = &item
@@ -125,11 +125,18 @@ fn item_at(text: &str, offset: usize) -> Option<(Range<usize>, String, bool)> {
     Some((start..end, name, array))
 }
 
+/// The line holding byte `offset` (line breaks are ASCII, so bytes are searched).
 fn line_at(text: &str, offset: usize) -> Range<usize> {
-    let start = text[..offset.min(text.len())]
-        .rfind('\n')
+    let b = text.as_bytes();
+    let offset = offset.min(b.len());
+    let start = b[..offset]
+        .iter()
+        .rposition(|&c| c == b'\n')
         .map_or(0, |i| i + 1);
-    let end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+    let end = b[start..]
+        .iter()
+        .position(|&c| c == b'\n')
+        .map_or(b.len(), |i| start + i);
     start..end
 }
 
