@@ -240,3 +240,34 @@ fn check_warns_about_template_patterns_that_break_matched_conditions() {
     let err = String::from_utf8(run.get_output().stderr.clone()).unwrap();
     assert!(!err.contains("facts loop"), "{err}");
 }
+
+#[test]
+fn oversized_inputs_are_refused_with_a_limit_or_handled() {
+    let tmp = tempdir().unwrap();
+    let spec = mini_copy(&tmp.path().join("m"));
+    // A 300 MB pool file (sparse: costs no disk): refused with the limit, not read.
+    let big = tmp.path().join("m/pools/big.txt");
+    std::fs::File::create(&big)
+        .unwrap()
+        .set_len(300 << 20)
+        .unwrap();
+    let text = std::fs::read_to_string(&spec).unwrap().replacen(
+        "[pools]\n",
+        "[pools]\nhuge = { file = \"pools/big.txt\" }\n",
+        1,
+    );
+    std::fs::write(&spec, &text).unwrap();
+    let err = stderr_of(factpress().arg("check").arg(&spec).assert(), 2);
+    assert!(err.contains("may be at most 256 MiB each"), "{err}");
+    std::fs::remove_file(&big).unwrap();
+    // A 10 MB single-line template: loads, and each document it would render is refused
+    // with the per-document limit, named.
+    let spec = mini_copy(&tmp.path().join("n"));
+    std::fs::write(
+        tmp.path().join("n/templates/brief.j2"),
+        "x".repeat(10 << 20),
+    )
+    .unwrap();
+    let err = stderr_of(factpress().arg("check").arg(&spec).assert(), 2);
+    assert!(err.contains("brief.j2") && err.contains("4 MiB"), "{err}");
+}

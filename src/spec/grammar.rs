@@ -86,7 +86,7 @@ pub(super) fn grammar_files(
     let mut files = Vec::new();
     for p in paths {
         let path = join_clean(spec_dir, p.get_ref());
-        let text = match std::fs::read(&path).map(String::from_utf8) {
+        let text = match super::read_limited(&path).map(String::from_utf8) {
             Ok(Ok(t)) => super::templates::strip_bom(t),
             Ok(Err(e)) => {
                 cx.err(
@@ -107,7 +107,7 @@ pub(super) fn grammar_files(
         };
         sources.push(SourceFile {
             path: path.clone(),
-            bytes: std::fs::read(&path).unwrap_or_else(|_| text.clone().into_bytes()),
+            bytes: super::read_limited(&path).unwrap_or_else(|_| text.clone().into_bytes()),
         });
         let index = files.len();
         let fid = cx.diags.add_file(path.display().to_string(), text.clone());

@@ -319,8 +319,25 @@ impl SpecFiles {
     }
 }
 
+/// The largest file a spec may name (spec, pool, grammar or template file): everything a
+/// spec reads is held in memory and copied into every corpus, so a larger one is refused.
+pub const MAX_FILE_BYTES: u64 = 256 << 20;
+
+/// Reads a file the spec names, refusing one above [`MAX_FILE_BYTES`].
+pub(crate) fn read_limited(path: &Path) -> std::io::Result<Vec<u8>> {
+    let len = std::fs::metadata(path)?.len();
+    if len > MAX_FILE_BYTES {
+        return Err(std::io::Error::other(format!(
+            "the file is {:.1} MB; a spec's files may be at most {} MiB each",
+            len as f64 / 1e6,
+            MAX_FILE_BYTES >> 20
+        )));
+    }
+    std::fs::read(path)
+}
+
 fn read_bytes(path: &Path) -> Result<Vec<u8>> {
-    std::fs::read(path).map_err(|e| Error::Invalid {
+    read_limited(path).map_err(|e| Error::Invalid {
         count: 1,
         rendered: format!("error: cannot read spec file {}: {e}\n", path.display()),
     })

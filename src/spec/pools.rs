@@ -69,7 +69,7 @@ fn read_pool_file(
     sources: &mut Vec<SourceFile>,
 ) -> Vec<String> {
     let path = join_clean(spec_dir, f);
-    match std::fs::read(&path) {
+    match super::read_limited(&path) {
         Ok(bytes) => {
             let text = match std::str::from_utf8(&bytes) {
                 Ok(t) => super::templates::strip_bom(t.to_string()),

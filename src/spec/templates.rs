@@ -67,7 +67,7 @@ pub(super) fn read_templates(
                 }
             }
         }
-        match std::fs::read(&path) {
+        match super::read_limited(&path) {
             Ok(bytes) => match String::from_utf8(bytes.clone()) {
                 Ok(text) => {
                     // A byte-order mark is not text: never let it into a document.
