@@ -61,6 +61,9 @@ pub struct Renderer {
 /// Engine instructions one render may use (a document of the shipped specs uses < 50,000).
 pub const FUEL: u64 = 20_000_000;
 
+/// The built-in template that expands a cast field's grammar rule.
+const CAST_RULE: &str = "factpress:cast-rule";
+
 /// The most a rendered document may hold, in bytes.
 pub const MAX_DOC_BYTES: usize = 4 << 20;
 
@@ -163,6 +166,8 @@ impl Renderer {
                 }
             }
         }
+        env.add_template(CAST_RULE, "{{ g(rule) }}")
+            .expect("static template");
         functions::register(&mut env, &spec);
         filters::register(&mut env);
         let mut base: BTreeMap<String, Value> = spec
@@ -300,10 +305,10 @@ impl Renderer {
             for (f, d) in fields {
                 let v = match d {
                     cast::Drawn::Text(t) => t.clone(),
-                    cast::Drawn::Rule(r) => self.env.render_str(
-                        "{{ g(rule) }}",
-                        minijinja::context! { rule => r, ..ctx.clone() },
-                    )?,
+                    cast::Drawn::Rule(r) => self
+                        .env
+                        .get_template(CAST_RULE)?
+                        .render(minijinja::context! { rule => r, ..ctx.clone() })?,
                 };
                 out.push((f.clone(), v));
             }
