@@ -478,3 +478,75 @@ fn signal_trial(r: &Reference, sig: &str, frac: Option<f64>) -> bool {
         _ => panic!("{context}: expected exit 130 (or 0)"),
     }
 }
+
+/// A folder left by a SIGKILL (here: killed once `manifest.json` was in it) is reported by the
+/// next run for the same `--out`, which still succeeds, and removed by `--clean`.
+#[test]
+fn a_folder_left_by_sigkill_is_reported_then_removed_by_clean() {
+    let r = reference(strings(&[
+        "generate", MINI, "--quiet", "--docs", "6", "--shards", "2",
+    ]));
+    let tmp = tempdir().unwrap();
+    let parent = tmp.path();
+    let out = parent.join(OUT);
+    // Retry until a kill lands before the rename (it usually does at once).
+    let mut left = Vec::new();
+    for _ in 0..20 {
+        let mut child = spawn(&r.args, &out, Stdio::null());
+        poll_until(&mut child, || {
+            temp_dirs(parent)
+                .iter()
+                .any(|t| t.join("manifest.json").exists())
+        });
+        let _ = child.kill();
+        wait_bounded(&mut child, "after SIGKILL");
+        if out.exists() {
+            assert!(matches!(classify(parent, &r, "retry"), Outcome::Complete));
+            std::fs::remove_dir_all(&out).unwrap();
+            continue;
+        }
+        left = temp_dirs(parent);
+        if !left.is_empty() {
+            break;
+        }
+    }
+    if left.is_empty() {
+        eprintln!("note: no kill landed between the manifest and the rename in 20 tries");
+        return;
+    }
+    let stale = left[0].file_name().unwrap().to_string_lossy().into_owned();
+    let loud: Vec<&String> = r.args.iter().filter(|a| *a != "--quiet").collect();
+    let run = factpress()
+        .args(&loud)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains(&stale)
+            && err.contains("was left by an interrupted run")
+            && err.contains("rerun with --clean"),
+        "{err}"
+    );
+    assert_eq!(
+        temp_dirs(parent),
+        left,
+        "without --clean it is only reported"
+    );
+    assert_eq!(manifest(&out)["content_sha256"], r.content.as_str());
+    std::fs::remove_dir_all(&out).unwrap();
+    let run = factpress()
+        .args(&loud)
+        .arg("--clean")
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(0), "{err}");
+    assert!(err.contains("removed") && err.contains(&stale), "{err}");
+    assert!(temp_dirs(parent).is_empty());
+    assert_eq!(manifest(&out)["content_sha256"], r.content.as_str());
+}
