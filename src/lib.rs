@@ -16,6 +16,7 @@ pub mod corpus;
 pub mod diag;
 pub mod error;
 pub mod generate;
+pub mod lint;
 pub mod manifest;
 pub mod observe;
 pub mod output;

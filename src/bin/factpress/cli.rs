@@ -17,8 +17,8 @@ use std::path::PathBuf;
 /// with any thread or shard count.
 ///
 /// Exit codes: 0 success; 1 a check failed (verify or pairs found a mismatch, an audit
-/// --fail-on condition holds); 2 bad usage or invalid input (spec, template, arguments); 3 an
-/// I/O error; 130 interrupted.
+/// --fail-on condition holds, lint --fail-on-seams found a seam); 2 bad usage or invalid input
+/// (spec, template, arguments); 3 an I/O error; 130 interrupted.
 #[derive(Debug, Parser)]
 #[command(name = "factpress", version, max_term_width = 100)]
 pub struct Cli {
@@ -146,6 +146,55 @@ pub enum Command {
     ///   factpress audit docs.jsonl.gz --spec rules.toml --text-field content --against eval_prompt.txt
     #[command(verbatim_doc_comment)]
     Audit(AuditArgs),
+    /// Find seams: text a careful reader recognises as machine-assembled ("a 83-page",
+    /// "the the", ", —", leftover template syntax, quotes said by "three former employees",
+    /// "Schreiber added" with no earlier Schreiber, results dated before their quarter ended,
+    /// forum replies older than their post, ...).
+    ///
+    /// Prints one row per class (documents, seams, share of documents, an example and the
+    /// templates most affected); --json writes every seam (document id, file, line, character
+    /// span, excerpt, template and, for a factpress corpus, the template or spec line it most
+    /// likely comes from). Malformed lines are skipped and counted (--strict: stop at the
+    /// first). Exit 0, or 1 with --fail-on-seams when any seam is found.
+    ///
+    /// Examples:
+    ///   factpress lint out/helpful-only --json lint.json
+    ///   factpress lint docs.jsonl.gz --text-field content --class article --fail-on-seams
+    #[command(verbatim_doc_comment)]
+    Lint(LintArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    /// A factpress corpus folder, or JSONL files (`.jsonl`, `.jsonl.zst`, `.jsonl.gz`).
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+    /// Dotted path of the text in each record (default: `text`; `messages.1.content` for an
+    /// oai-doctag corpus folder).
+    #[arg(long, value_name = "PATH")]
+    pub text_field: Option<String>,
+    /// Dotted path of the document id (default: `id` when present, else FILE:LINE).
+    #[arg(long, value_name = "PATH")]
+    pub id_field: Option<String>,
+    /// Write the full JSON report (every seam) here.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Only this class of seam (repeatable; default: every class).
+    #[arg(long = "class", value_name = "C", value_parser = clap::builder::PossibleValuesParser::new(
+        factpress::lint::Class::ALL.map(|c| c.name())))]
+    pub classes: Vec<String>,
+    /// Exit 1 when any seam is found.
+    #[arg(long)]
+    pub fail_on_seams: bool,
+    /// Linting threads (default: all cores); one more thread reads and decompresses.
+    #[arg(long, value_name = "T")]
+    pub threads: Option<usize>,
+    /// Stop at the first malformed line (exit 3) instead of skipping and counting it.
+    #[arg(long)]
+    pub strict: bool,
+    /// Do not draw a progress bar.
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Args)]

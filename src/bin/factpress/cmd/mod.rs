@@ -5,6 +5,7 @@
 mod audit;
 mod check;
 mod generate;
+mod lint;
 mod pairs;
 mod regenerate;
 mod sample;
@@ -57,6 +58,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         } => regenerate::run(&dir, &out, threads, clean, quiet),
         Command::Audit(args) => audit::run(args),
         Command::Stats(args) => stats::run(args),
+        Command::Lint(args) => lint::run(args),
     }
 }
 
