@@ -6,7 +6,7 @@
 //! folder, the source copy and the manifest; `output` says how a corpus is written.
 //!
 //! Readers only read: `corpus` is the one reader of corpora (folders and JSONL files), and
-//! `verify`, `pairs`, `audit` and `stats` are built on it; `check` reads a spec; `rules` is
+//! `verify`, `pairs`, `audit`, `stats` and `lint` are built on it; `check` reads a spec; `rules` is
 //! the one detect engine. The library never prints: progress, warnings and notes go through
 //! an [`observe::Observer`] the caller supplies. The command line lives in the binary.
 
