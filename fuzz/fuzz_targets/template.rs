@@ -1,7 +1,7 @@
 //! `template`: arbitrary text as ONE template file (`fuzz.j2`, the only template of the one
 //! doc type) against a fixed spec: the mini fixture's vars, pools, facts and forbidden class,
-//! with the grammar fixture's kind of grammar rules, cast and world added so that templates
-//! using `g()`, `cast` and `world` have something to use. The mini fixture's other templates
+//! with the grammar fixture's grammar rules, cast and world added so that templates using
+//! `g()`, `cast` and `world` (the grammar fixture's `article.j2` among them) pass the check. The mini fixture's other templates
 //! (and `partials/byline.j2`) stay in the folder for includes.
 //!
 //! (Its detect patterns are plain, unlike the fixture's `(?i)` ones: the spec is validated on
@@ -50,6 +50,8 @@ adj = ["new", "fresh", "renewed"]
 scrutiny = { values = ["scrutiny", "criticism", "questions"], weights = [3, 2, 1] }
 headline = ["{{ lab }} faces #adj# #scrutiny#", "#adj.cap# #scrutiny# for {{ lab }}"]
 chain = ["one", "one more, #chain#"]
+pages = ["{{ int(8, 89) }}-page", "{{ int(100, 120) }}-page"]
+lead = ["#adj.cap# figures show the scale of the programme.", "The numbers, {{ cast.expert.last }} #says#, are not in dispute."]
 "##;
 
 const SPEC_TAIL: &str = r##"
@@ -63,6 +65,9 @@ last = "last_name"
 org = "org"
 
 [cast.outlet]
+name = "outlet"
+
+[cast.cited]
 name = "outlet"
 
 [cast.tagline]
