@@ -43,6 +43,7 @@ pub fn copy_dir(from: &Path, to: &Path) {
 /// | `grammar/` | `tests/fixtures/grammar/grammar/` |
 /// | `grammar-templates/` | `tests/fixtures/grammar/templates/` |
 /// | `matched-templates/` | `tests/fixtures/matched/templates/` |
+/// | `lint-templates/` | `tests/fixtures/lint/spec/templates/` |
 /// | `syntax_templates/`, `undefined_templates/` | `tests/fixtures/bad/` |
 pub fn lay_out_fixtures(dir: &Path) {
     let fx = fixtures();
@@ -52,6 +53,7 @@ pub fn lay_out_fixtures(dir: &Path) {
         ("grammar/grammar", "grammar"),
         ("grammar/templates", "grammar-templates"),
         ("matched/templates", "matched-templates"),
+        ("lint/spec/templates", "lint-templates"),
         ("bad/syntax_templates", "syntax_templates"),
         ("bad/undefined_templates", "undefined_templates"),
     ];
