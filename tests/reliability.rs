@@ -271,3 +271,24 @@ fn oversized_inputs_are_refused_with_a_limit_or_handled() {
     let err = stderr_of(factpress().arg("check").arg(&spec).assert(), 2);
     assert!(err.contains("brief.j2") && err.contains("4 MiB"), "{err}");
 }
+
+#[test]
+fn world_ranges_at_the_integer_limits_are_drawn_without_overflow() {
+    // Found by the `spec` fuzz target: the span of two i64 bounds overflowed.
+    let tmp = tempdir().unwrap();
+    let spec = mini_copy(&tmp.path().join("m"));
+    let text = std::fs::read_to_string(&spec).unwrap().replacen(
+        "[pools]\n",
+        "[world]\nn = { int = [-9223372036854775808, 9223372036854775807] }\n\n[pools]\n",
+        1,
+    );
+    std::fs::write(&spec, text).unwrap();
+    factpress().arg("check").arg(&spec).assert().success();
+    factpress()
+        .arg("generate")
+        .arg(&spec)
+        .args(["--quiet", "--docs", "5", "--out"])
+        .arg(tmp.path().join("c"))
+        .assert()
+        .success();
+}

@@ -100,8 +100,14 @@ pub(super) fn draw_world(spec: &Spec, seed: u64) -> Value {
                 WorldValue::Text(s) => Value::from(s.as_str()),
                 WorldValue::Number(n) => Value::from(*n),
                 WorldValue::Int { lo, hi, step } => {
-                    let steps = (hi - lo) / step;
-                    Value::from(lo + step * rng.between(0, steps))
+                    // In i128 and u64: the bounds may be anywhere in i64 (their span need not
+                    // fit an i64); the result is within them.
+                    let steps = ((*hi as i128 - *lo as i128) / *step as i128) as u64;
+                    let k = match steps.checked_add(1) {
+                        Some(n) => rng.below(n),
+                        None => rng.next_u64(),
+                    };
+                    Value::from((*lo as i128 + *step as i128 * k as i128) as i64)
                 }
                 WorldValue::Pick(p) => {
                     Value::from(distinct_values(&mut rng, &spec.pools[p], 1).remove(0))

@@ -38,11 +38,23 @@ fn pool<'a>(pools: &'a BTreeMap<String, Pool>, name: &str) -> Result<&'a Pool, J
 }
 
 fn format_date(day: NaiveDate, fmt: Option<&str>) -> Result<String, JError> {
-    let fmt = fmt.unwrap_or(DEFAULT_DATE);
+    write_date(day, fmt.unwrap_or(DEFAULT_DATE))
+}
+
+/// `day` in strftime format `fmt`. Documents have dates, not times: a time or zone
+/// specifier (`%H`, `%z`, …) is an error, never a panic.
+fn write_date(day: NaiveDate, fmt: &str) -> Result<String, JError> {
+    use std::fmt::Write;
     let items = StrftimeItems::new(fmt)
         .parse()
         .map_err(|_| invalid(format!("invalid strftime format {fmt:?}")))?;
-    Ok(day.format_with_items(items.iter()).to_string())
+    let mut out = String::new();
+    write!(out, "{}", day.format_with_items(items.iter())).map_err(|_| {
+        invalid(format!(
+            "strftime format {fmt:?} asks for a time or a time zone; documents have dates only (use %Y, %m, %d, %B, %b, %A, %-d, …)"
+        ))
+    })?;
+    Ok(out)
 }
 
 pub(super) fn register(env: &mut Environment<'static>, spec: &Spec) {
@@ -156,13 +168,8 @@ fn register_dates(env: &mut Environment<'static>, spec: &Spec) {
                 )));
             }
             let fmt = fmt.unwrap_or("%Y-%m-%d");
-            let items = StrftimeItems::new(fmt)
-                .parse()
-                .map_err(|_| invalid(format!("date(...): invalid strftime format {fmt:?}")))?;
-            with_rng(state, |rng| {
-                let day = shift(anchor, rng.between(lo, hi));
-                Ok(day.format_with_items(items.iter()).to_string())
-            })
+            let day = with_rng(state, |rng| Ok(shift(anchor, rng.between(lo, hi))))?;
+            write_date(day, fmt)
         },
     );
     env.add_function(
@@ -217,7 +224,10 @@ fn register_dates(env: &mut Environment<'static>, spec: &Spec) {
         "year",
         |state: &State, offset: Option<i64>| -> Result<i64, JError> {
             let (_, ctx) = current(state)?;
-            Ok(i64::from(ctx.date.year()) + offset.unwrap_or(0))
+            let offset = offset.unwrap_or(0);
+            i64::from(ctx.date.year())
+                .checked_add(offset)
+                .ok_or_else(|| invalid(format!("year({offset}): out of range")))
         },
     );
 }

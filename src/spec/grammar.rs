@@ -295,13 +295,11 @@ fn world_table(
                 Some(s) => s.as_integer().ok_or("`step` must be an integer")?,
             };
             match bounds.as_deref() {
-                Some([lo, hi]) if lo <= hi && step >= 1 && (hi - lo) / step < i64::MAX => {
-                    Ok(WorldValue::Int {
-                        lo: *lo,
-                        hi: *hi,
-                        step,
-                    })
-                }
+                Some([lo, hi]) if lo <= hi && step >= 1 => Ok(WorldValue::Int {
+                    lo: *lo,
+                    hi: *hi,
+                    step,
+                }),
                 _ => Err(
                     "`int` must be two integers lo <= hi, and `step` an integer >= 1".to_string(),
                 ),
