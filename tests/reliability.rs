@@ -292,3 +292,23 @@ fn world_ranges_at_the_integer_limits_are_drawn_without_overflow() {
         .assert()
         .success();
 }
+
+#[test]
+fn a_huge_undefined_name_is_reported_not_a_panic() {
+    // Found by the `template` fuzz target: locating a 1,000,000-character name with a regex
+    // exceeded the regex size limit.
+    let tmp = tempdir().unwrap();
+    let spec = mini_copy(&tmp.path().join("m"));
+    let name = "n".repeat(1_000_000);
+    std::fs::write(
+        tmp.path().join("m/templates/brief.j2"),
+        format!("{{{{ {name} }}}}"),
+    )
+    .unwrap();
+    let err = stderr_of(factpress().arg("check").arg(&spec).assert(), 2);
+    assert!(
+        err.contains("undefined variable `nnnn"),
+        "{}",
+        &err[..err.len().min(300)]
+    );
+}

@@ -12,7 +12,6 @@ use crate::error::Result;
 use crate::plan::{DocPlan, FactChoice};
 use crate::render::{Renderer, expand_shorthand, rule_name, variant_name};
 use crate::spec::Spec;
-use regex::Regex;
 
 /// Trial renders per template and fact set.
 const TRIALS: u64 = 8;
@@ -74,14 +73,22 @@ impl Files {
 /// Static checks see every branch, not only the ones a trial render takes.
 fn static_checks(renderer: &Renderer, files: &Files, diags: &mut Diagnostics) {
     let spec = renderer.spec();
-    let word =
-        |name: &str| Regex::new(&format!(r"\b{}\b", regex::escape(name))).expect("escaped regex");
+    // Where a name first appears, as a whole word (plain search: a name may be huge).
+    let word_at = |text: &str, name: &str| -> std::ops::Range<usize> {
+        let is_word = |c: char| c.is_alphanumeric() || c == '_';
+        text.match_indices(name)
+            .find(|(i, _)| {
+                !text[..*i].chars().next_back().is_some_and(is_word)
+                    && !text[i + name.len()..].chars().next().is_some_and(is_word)
+            })
+            .map_or(0..0, |(i, _)| i..i + name.len())
+    };
     for (t, &file) in spec.templates.iter().zip(&files.templates) {
         // Partials get their context from the template that includes them, so only doc-type
         // templates are checked for undefined names here; trial renders cover the partials.
         let entry = spec.doc_types.iter().any(|d| d.templates.contains(&t.name));
         for name in renderer.undeclared(&t.name).into_iter().filter(|_| entry) {
-            let range = word(&name).find(&t.text).map(|m| m.range()).unwrap_or(0..0);
+            let range = word_at(&t.text, &name);
             diags.error_with_notes(
                 file,
                 range,
