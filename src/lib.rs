@@ -25,6 +25,7 @@ pub mod pipeline;
 pub mod plan;
 pub mod record;
 pub mod render;
+pub mod report_file;
 pub mod rng;
 pub mod rules;
 pub mod sink;

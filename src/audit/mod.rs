@@ -14,12 +14,12 @@ pub mod scan;
 use crate::corpus::{BadLines, Batch, Corpus};
 use crate::error::{Error, Result};
 use crate::observe::Observer;
+use crate::report_file::ReportFile;
 use crate::rules::Rules;
 use attributes::AttributeFile;
 use overlap::Against;
 use report::Summary;
 use scan::{ScanConfig, scan_line};
-use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::sync_channel;
 use std::time::Instant;
@@ -143,13 +143,16 @@ pub fn run(opts: &Options, obs: &dyn Observer) -> Result<Outcome> {
     if let Some(dir) = &opts.attributes {
         prepare_attributes(dir, &corpus)?;
     }
-    let mut report = opts.report.as_deref().map(ReportFile::create).transpose()?;
     let names: Vec<String> = corpus.files().iter().map(|f| f.name.clone()).collect();
     let mut summary = Summary::new(&rules, against.as_ref(), intended);
     summary.undetectable_facts = undetectable;
-    if let Some(r) = &mut report {
-        r.header(&spec_path, &names, &text_field, &summary, opts)?;
-    }
+    let mut report = match &opts.report {
+        Some(p) => {
+            let head = report_header(&spec_path, &names, &text_field, &summary, opts);
+            Some(ReportFile::create(p, head, "documents")?)
+        }
+        None => None,
+    };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.threads.max(1))
         .build()
@@ -177,7 +180,8 @@ pub fn run(opts: &Options, obs: &dyn Observer) -> Result<Outcome> {
     scanned?;
     summary.malformed = bad.count();
     if let Some(r) = report {
-        r.finish(&summary)?;
+        let s = serde_json::to_string(&summary).expect("summary serialises");
+        r.finish(&format!("\"summary\":{s}"))?;
     }
     Ok(Outcome {
         summary,
@@ -297,88 +301,23 @@ fn prepare_attributes(dir: &Path, corpus: &Corpus) -> Result<()> {
     std::fs::create_dir_all(dir).map_err(Error::io("cannot create", dir))
 }
 
-/// The `--report` file, streamed: written beside its final name and moved into place only
-/// when the audit is complete, so a report that exists is a whole one.
-struct ReportFile {
-    tmp: PathBuf,
-    path: PathBuf,
-    out: Option<BufWriter<std::fs::File>>,
-    first: bool,
-}
-
-impl ReportFile {
-    fn create(path: &Path) -> Result<ReportFile> {
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "report.json".into());
-        let tmp = path.with_file_name(format!(".{name}.factpress-tmp-{}", std::process::id()));
-        let f = std::fs::File::create(&tmp).map_err(Error::io("cannot create", &tmp))?;
-        Ok(ReportFile {
-            tmp,
-            path: path.to_path_buf(),
-            out: Some(BufWriter::with_capacity(1 << 20, f)),
-            first: true,
-        })
-    }
-
-    fn write(&mut self, s: &str) -> Result<()> {
-        self.out
-            .as_mut()
-            .expect("open until finished")
-            .write_all(s.as_bytes())
-            .map_err(Error::io("cannot write", &self.tmp))
-    }
-
-    fn header(
-        &mut self,
-        spec: &Path,
-        files: &[String],
-        text_field: &str,
-        summary: &Summary,
-        opts: &Options,
-    ) -> Result<()> {
-        let head = serde_json::json!({
-            "factpress_audit": 1,
-            "tool_version": env!("CARGO_PKG_VERSION"),
-            "spec": spec.display().to_string(),
-            "inputs": files,
-            "text_field": text_field,
-            "intended_known": summary.intended_known,
-            "ngram": opts.ngram,
-            "against": opts.against.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
-            "span_unit": "unicode code points, [start, end) into the text field",
-        })
-        .to_string();
-        // Keep the header's keys, then open the documents array.
-        let head = head.strip_suffix('}').expect("a JSON object");
-        self.write(&format!("{head},\"documents\":[\n"))
-    }
-
-    fn entry(&mut self, entry: &str) -> Result<()> {
-        if !std::mem::replace(&mut self.first, false) {
-            self.write(",\n")?;
-        }
-        self.write(entry)
-    }
-
-    fn finish(mut self, summary: &Summary) -> Result<()> {
-        let s = serde_json::to_string(summary).expect("summary serialises");
-        self.write(&format!("\n],\"summary\":{s}}}\n"))?;
-        let f = self
-            .out
-            .take()
-            .expect("open until finished")
-            .into_inner()
-            .map_err(|e| Error::io("cannot write", &self.tmp)(e.into_error()))?;
-        f.sync_all().map_err(Error::io("cannot sync", &self.tmp))?;
-        std::fs::rename(&self.tmp, &self.path).map_err(Error::io("cannot write", &self.path))
-    }
-}
-
-impl Drop for ReportFile {
-    fn drop(&mut self) {
-        // Only reached with the temporary file still in place when the audit failed.
-        let _ = std::fs::remove_file(&self.tmp);
-    }
+/// The keys that open the `--report` file, before its `documents` array.
+fn report_header(
+    spec: &Path,
+    files: &[String],
+    text_field: &str,
+    summary: &Summary,
+    opts: &Options,
+) -> serde_json::Value {
+    serde_json::json!({
+        "factpress_audit": 1,
+        "tool_version": env!("CARGO_PKG_VERSION"),
+        "spec": spec.display().to_string(),
+        "inputs": files,
+        "text_field": text_field,
+        "intended_known": summary.intended_known,
+        "ngram": opts.ngram,
+        "against": opts.against.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
+        "span_unit": "unicode code points, [start, end) into the text field",
+    })
 }

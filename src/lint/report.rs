@@ -4,13 +4,12 @@
 
 use super::Class;
 use super::run::{DocLint, Found};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use serde::Serialize;
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Examples kept per class.
 pub const EXAMPLES: usize = 5;
@@ -181,42 +180,20 @@ impl Summary {
     }
 }
 
-/// The `--json` file, streamed: written beside its final name and moved into place only
-/// when the lint is complete, so a report that exists is a whole one.
+/// The `--json` file, streamed (see `crate::report_file`); malformed lines are listed after
+/// the seams.
 pub struct ReportFile {
-    tmp: PathBuf,
-    path: PathBuf,
-    out: Option<BufWriter<std::fs::File>>,
-    first: bool,
+    file: crate::report_file::ReportFile,
     malformed: Vec<serde_json::Value>,
 }
 
 impl ReportFile {
-    pub fn create(path: &Path) -> Result<ReportFile> {
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "lint.json".into());
-        let tmp = path.with_file_name(format!(".{name}.factpress-tmp-{}", std::process::id()));
-        let f = std::fs::File::create(&tmp).map_err(Error::io("cannot create", &tmp))?;
-        Ok(ReportFile {
-            tmp,
-            path: path.to_path_buf(),
-            out: Some(BufWriter::with_capacity(1 << 20, f)),
-            first: true,
-            malformed: Vec::new(),
-        })
-    }
-
-    fn write(&mut self, s: &str) -> Result<()> {
-        self.out
-            .as_mut()
-            .expect("open until finished")
-            .write_all(s.as_bytes())
-            .map_err(Error::io("cannot write", &self.tmp))
-    }
-
-    pub fn header(&mut self, files: &[String], text_field: &str, classes: &[Class]) -> Result<()> {
+    pub fn create(
+        path: &Path,
+        files: &[String],
+        text_field: &str,
+        classes: &[Class],
+    ) -> Result<ReportFile> {
         let head = json!({
             "factpress_lint": 1,
             "tool_version": env!("CARGO_PKG_VERSION"),
@@ -224,10 +201,11 @@ impl ReportFile {
             "text_field": text_field,
             "classes": classes,
             "span_unit": "unicode code points, [start, end) into the text field",
+        });
+        Ok(ReportFile {
+            file: crate::report_file::ReportFile::create(path, head, "seams")?,
+            malformed: Vec::new(),
         })
-        .to_string();
-        let head = head.strip_suffix('}').expect("a JSON object");
-        self.write(&format!("{head},\"seams\":[\n"))
     }
 
     /// One seam of document `d` at `file:line`.
@@ -245,10 +223,7 @@ impl ReportFile {
             "source": e.source,
         })
         .to_string();
-        if !std::mem::replace(&mut self.first, false) {
-            self.write(",\n")?;
-        }
-        self.write(&entry)
+        self.file.entry(&entry)
     }
 
     /// A skipped line, listed after the seams.
@@ -257,24 +232,10 @@ impl ReportFile {
             .push(json!({"file": file, "line": line, "error": error}));
     }
 
-    pub fn finish(mut self, summary: &Summary) -> Result<()> {
+    pub fn finish(self, summary: &Summary) -> Result<()> {
         let bad = serde_json::to_string(&self.malformed).expect("values serialise");
         let s = serde_json::to_string(summary).expect("summary serialises");
-        self.write(&format!("\n],\"malformed\":{bad},\"summary\":{s}}}\n"))?;
-        let f = self
-            .out
-            .take()
-            .expect("open until finished")
-            .into_inner()
-            .map_err(|e| Error::io("cannot write", &self.tmp)(e.into_error()))?;
-        f.sync_all().map_err(Error::io("cannot sync", &self.tmp))?;
-        std::fs::rename(&self.tmp, &self.path).map_err(Error::io("cannot write", &self.path))
-    }
-}
-
-impl Drop for ReportFile {
-    fn drop(&mut self) {
-        // Only reached with the temporary file still in place when the lint failed.
-        let _ = std::fs::remove_file(&self.tmp);
+        self.file
+            .finish(&format!("\"malformed\":{bad},\"summary\":{s}"))
     }
 }

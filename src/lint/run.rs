@@ -99,10 +99,10 @@ pub fn run(opts: &Options, obs: &dyn Observer) -> Result<LintOutcome> {
         locator: locator.as_ref(),
     };
     let names: Vec<String> = corpus.files().iter().map(|f| f.name.clone()).collect();
-    let mut report = opts.json.as_deref().map(ReportFile::create).transpose()?;
-    if let Some(r) = &mut report {
-        r.header(&names, &text_field, &classes)?;
-    }
+    let mut report = match &opts.json {
+        Some(p) => Some(ReportFile::create(p, &names, &text_field, &classes)?),
+        None => None,
+    };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.threads.max(1))
         .build()
