@@ -41,6 +41,12 @@ BARS = {
     "ngram": "no 8-gram outside fact texts in > 5% of documents",
     "length": "p10 < 350 words and p90 > 900 words",
     "pairs": "matched conditions: pairs reports 0 errors",
+    "sentences": "sentence repetition <= 2% and the most repeated sentence in <= 0.5% of documents",
+    "8gram_whole": "most frequent 8-gram over whole documents in <= 1% of documents",
+    "gain": "dictionary gain <= 1.8x",
+    "renderings": "every fact >= 200 distinct renderings, none in > 0.5% of its documents",
+    "long_facts": "facts >= 15% of the words of documents over 700 words (median)",
+    "lint": "factpress lint finds 0 seams",
 }
 
 
@@ -103,6 +109,11 @@ def measure_condition(binary, spec_path, spec, cond, docs, work):
     stats_json = out + ".stats.json"
     run([binary, "stats", out, "--json", stats_json, "--quiet"])
     stats = json.load(open(stats_json))
+    lint_json = out + ".lint.json"
+    lint = run([binary, "lint", out, "--json", lint_json, "--quiet"], check=False)
+    if lint.returncode not in (0, 1):
+        sys.exit(f"lint failed: {lint.stderr}")
+    lint_report = json.load(open(lint_json))
 
     cond_facts = condition_facts(spec, cond)
     facts = {f["id"]: f for f in summary["facts"]}
@@ -119,12 +130,19 @@ def measure_condition(binary, spec_path, spec, cond, docs, work):
         for r in records(out):
             found = {f"{a} {b}" for a, b in PAIR.findall(r["text"]) if a in first and b in last}
             name_docs.update(found)
+    # [world] values are the same in every document by design (the CEO's name, the rater
+    # vendor): they are not "overused".
+    world = set(stats["overuse"].get("world", {}).values())
+    for n in list(name_docs):
+        if all(part in world for part in n.split(" ", 1)):
+            del name_docs[n]
     top_name = name_docs.most_common(1)[0] if name_docs else ("-", 0)
     wide = []
     for p in stats["overuse"]["pools"]:
-        if p["wide"] and p["pool"] not in ("first_name", "last_name", "first_names", "last_names") and p["top"]:
-            t = p["top"][0]
-            wide.append((t["doc_share"], p["pool"], t["value"]))
+        if p["wide"] and p["pool"] not in ("first_name", "last_name", "first_names", "last_names"):
+            top = [t for t in p["top"] if not t.get("world")]
+            if top:
+                wide.append((top[0]["doc_share"], p["pool"], top[0]["value"]))
     wide.sort(reverse=True)
     top8 = stats["diversity"]["top_8grams"]
     realism = stats["realism"]
@@ -152,6 +170,8 @@ def measure_condition(binary, spec_path, spec, cond, docs, work):
         "dictionary_gain": realism["predictability"]["gain"],
         "min_renderings": min(((f["distinct_renderings"], f["fact"]) for f in facts), default=(0, "-")),
         "max_top_share": max(((f["top_share"], f["fact"]) for f in facts), default=(0.0, "-")),
+        "long_facts": (realism.get("long_doc_facts") or {}).get("median_share"),
+        "lint_docs": lint_report["summary"]["documents_with_seams"] if "summary" in lint_report else lint_report.get("documents_with_seams"),
         "p10": percentile(words, 10),
         "p50": percentile(words, 50),
         "p90": percentile(words, 90),
@@ -190,6 +210,12 @@ def verdicts(r, pair):
         "names": r["top_name"][1] <= 0.02 and r["top_wide"][0] <= 0.02,
         "ngram": r["top_8gram"][0] <= 0.05,
         "length": r["p10"] < 350 and r["p90"] > 900,
+        "sentences": r["sentence_repetition"] <= 0.02 and r["top_sentence_share"] <= 0.005,
+        "8gram_whole": r["top_8gram_whole"] <= 0.01,
+        "gain": r["dictionary_gain"] is not None and r["dictionary_gain"] <= 1.8,
+        "renderings": r["min_renderings"][0] >= 200 and r["max_top_share"][0] <= 0.005,
+        "long_facts": r["long_facts"] is not None and r["long_facts"] >= 0.15,
+        "lint": r["lint_docs"] == 0,
     }
     if pair is not None:
         v["pairs"] = pair[1] == 0 and pair[2] == 0
@@ -202,8 +228,8 @@ def pct(x):
 
 def table(results):
     lines = [
-        "| spec | condition | tokens | forbidden | facts detected | other facts present | min fact coverage | near-dup | top full name | top wide-pool value | top 8-gram outside facts | words p10 / p50 / p90 | sentence repetition | top sentence | top 8-gram whole docs | dictionary gain | min distinct renderings | max top rendering share | pairs errors | bars failed |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| spec | condition | tokens | forbidden | facts detected | other facts present | min fact coverage | near-dup | top full name | top wide-pool value | top 8-gram outside facts | words p10 / p50 / p90 | sentence repetition | top sentence | top 8-gram whole docs | dictionary gain | min distinct renderings | max top rendering share | facts in long docs | lint seams (docs) | pairs errors | bars failed |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for spec_name, rows, prs in results:
         for r in rows:
@@ -219,6 +245,7 @@ def table(results):
                 f"{r['p10']} / {r['p50']} / {r['p90']} | {pct(r['sentence_repetition'])} | {pct(r['top_sentence_share'])} | "
                 f"{pct(r['top_8gram_whole'])} | {gain} | {r['min_renderings'][0]} ({r['min_renderings'][1]}) | "
                 f"{pct(r['max_top_share'][0])} ({r['max_top_share'][1]}) | "
+                f"{'-' if r['long_facts'] is None else pct(r['long_facts'])} | {r['lint_docs']} | "
                 f"{'-' if pair is None else f'{pair[1]} (vs {pair[0]})'} | {', '.join(failed) or 'none'} |"
             )
     return "\n".join(lines)

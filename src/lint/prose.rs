@@ -199,13 +199,13 @@ pub fn unbalanced_quotes(text: &str, out: &mut Vec<Hit>) {
             .is_some_and(|(_, n)| n.trim_start().starts_with(['“', '"']));
         let opens_here = p.trim_start().starts_with(['“', '"']);
         let continues = opens_here && next_opens;
-        // Straight quotes, not inch marks (12" screen).
-        let straight: Vec<usize> = p
-            .match_indices('"')
-            .map(|(i, _)| i)
+        // Straight quotes; when they do not pair up, without inch marks (12" screen): a quote
+        // after a digit may also close a quotation ("is proud of Model 3").
+        let all: Vec<usize> = p.match_indices('"').map(|(i, _)| i).collect();
+        let straight: Vec<usize> = (all.iter().copied())
             .filter(|&i| !char_before(p, i).is_some_and(|c| c.is_ascii_digit()))
             .collect();
-        if straight.len() % 2 == 1 && !continues {
+        if all.len() % 2 == 1 && straight.len() % 2 == 1 && !continues {
             let i = *straight.last().expect("odd means some");
             out.push(Hit::new(Class::UnbalancedQuote, at + i, at + i + 1));
         }

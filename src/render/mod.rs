@@ -189,6 +189,21 @@ impl Renderer {
         &self.spec
     }
 
+    /// The corpus's `[world]` values as drawn from its seed, by name, as text.
+    pub fn world_values(&self) -> BTreeMap<String, String> {
+        let Some(world) = self.base.get("world") else {
+            return BTreeMap::new();
+        };
+        let Ok(keys) = world.try_iter() else {
+            return BTreeMap::new();
+        };
+        keys.filter_map(|k| {
+            let v = world.get_item(&k).ok()?;
+            Some((k.as_str()?.to_string(), v.to_string()))
+        })
+        .collect()
+    }
+
     /// Renders one planned document; a failure names the document, the template and line.
     pub fn render_doc(&self, plan: &DocPlan) -> crate::Result<Rendered> {
         self.render(plan).map_err(|e| crate::Error::Render {

@@ -223,6 +223,8 @@ impl Gathered<'_> {
 
     fn overuse(&self) -> Overuse {
         let opts = self.opts;
+        let world = self.ctx.world_values();
+        let world_set = world.values().cloned().collect();
         let pools = match &self.ctx.matcher {
             Some(m) => Matcher::report(
                 m,
@@ -230,6 +232,7 @@ impl Gathered<'_> {
                 self.acc.docs(),
                 opts.overuse_ratio,
                 opts.wide_threshold,
+                &world_set,
             ),
             None => Vec::new(),
         };
@@ -257,6 +260,7 @@ impl Gathered<'_> {
             pools,
             capitalised_phrases: self.top(&self.pass2.phrases),
             most_overused,
+            world,
         }
     }
 

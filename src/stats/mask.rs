@@ -35,6 +35,11 @@ impl FactMasker {
         }
     }
 
+    /// The corpus's `[world]` values, by name.
+    pub fn world_values(&self) -> BTreeMap<String, String> {
+        self.renderer.world_values()
+    }
+
     /// The fact texts of document `index` of `condition`, as (index of the fact in the
     /// corpus's spec, rendered text), in the document's order; `None` when the document cannot
     /// be placed (no metadata, unknown condition) or its facts do not render.

@@ -201,6 +201,11 @@ impl Ctx {
 
     /// For factpress corpora: the fact texts of the document, re-rendered from `source/`
     /// (`None` for other inputs, or when the document cannot be placed).
+    /// The `[world]` values of a factpress corpus (empty for other inputs).
+    fn world_values(&self) -> std::collections::BTreeMap<String, String> {
+        (self.masker.as_ref()).map_or_else(Default::default, mask::FactMasker::world_values)
+    }
+
     fn fact_texts(&self, p: &scan::Parsed) -> Option<Vec<(u32, String)>> {
         self.masker.as_ref()?.facts(
             p.meta_str("condition").as_deref(),

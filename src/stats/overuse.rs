@@ -102,6 +102,7 @@ impl Matcher {
         docs: u64,
         ratio: f64,
         wide_threshold: f64,
+        world: &std::collections::BTreeSet<String>,
     ) -> Vec<PoolReport> {
         let mut per_pool: Vec<Vec<u64>> =
             self.pools.iter().map(|p| vec![0; p.values.len()]).collect();
@@ -137,10 +138,12 @@ impl Matcher {
                         c as f64 / docs as f64
                     };
                     let mut flags = Vec::new();
-                    if c >= MIN_DOCS && r >= ratio && pool.values.len() > 1 {
+                    // A `[world]` value is the same in every document by design.
+                    let is_world = world.contains(value.trim());
+                    if c >= MIN_DOCS && r >= ratio && pool.values.len() > 1 && !is_world {
                         flags.push("above-weight");
                     }
-                    if pool.wide && doc_share > wide_threshold {
+                    if pool.wide && doc_share > wide_threshold && !is_world {
                         flags.push("wide-pool-overuse");
                     }
                     ValueStat {
@@ -150,6 +153,7 @@ impl Matcher {
                         matched_share: round6(share),
                         expected_share: round6(expected),
                         ratio: round6(r),
+                        world: is_world,
                         flags,
                     }
                 })
@@ -209,6 +213,9 @@ pub struct ValueStat {
     pub expected_share: f64,
     /// `matched_share / expected_share`.
     pub ratio: f64,
+    /// The value is one of the corpus's `[world]` values (the same in every document by
+    /// design): never flagged.
+    pub world: bool,
     /// `above-weight` (ratio >= --overuse-ratio, in at least 10 documents) and/or
     /// `wide-pool-overuse` (a `wide` pool's value in more than --wide-threshold of documents).
     pub flags: Vec<&'static str>,

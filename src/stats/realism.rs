@@ -6,8 +6,8 @@
 use super::TOP;
 use super::assemble::Gathered;
 use super::overuse::round6;
-use super::report::{FactDiversity, Frequent, Realism, SentenceCounts};
-use super::scan::Acc;
+use super::report::{FactDiversity, Frequent, LongDocFacts, Realism, SentenceCounts};
+use super::scan::{Acc, LONG_DOC_WORDS};
 use super::sentences::{self, COUNTERS, DOC_SHARE, MIN_WORDS, TOP_CANDIDATES};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use xxhash_rust::xxh3::xxh3_64;
@@ -127,6 +127,7 @@ impl Gathered<'_> {
             },
             top_sentences,
             fact_diversity: self.fact_diversity(),
+            long_doc_facts: self.ctx.masker.as_ref().map(|_| long_doc_facts(&acc.long_docs)),
             predictability: self.predictability.take().expect("measured once"),
         }
     }
@@ -149,5 +150,25 @@ impl Gathered<'_> {
             .collect();
         v.sort_by(|a, b| a.fact.cmp(&b.fact));
         v
+    }
+}
+
+/// The fact share of long documents from their (words, fact words).
+fn long_doc_facts(docs: &[(u64, u64)]) -> LongDocFacts {
+    let mut shares: Vec<f64> = (docs.iter())
+        .map(|&(w, f)| f as f64 / w.max(1) as f64)
+        .collect();
+    shares.sort_by(f64::total_cmp);
+    let median = match shares.len() {
+        0 => 0.0,
+        n if n % 2 == 1 => shares[n / 2],
+        n => (shares[n / 2 - 1] + shares[n / 2]) / 2.0,
+    };
+    let (w, f) = (docs.iter()).fold((0u64, 0u64), |(w, f), &(a, b)| (w + a, f + b));
+    LongDocFacts {
+        min_words: LONG_DOC_WORDS,
+        documents: docs.len() as u64,
+        median_share: round6(median),
+        overall_share: if w == 0 { 0.0 } else { round6(f as f64 / w as f64) },
     }
 }

@@ -139,6 +139,9 @@ pub struct Overuse {
     pub capitalised_phrases: Vec<Frequent>,
     /// The flagged value with the highest ratio (then doc share), if any.
     pub most_overused: Option<MostOverused>,
+    /// The `[world]` values of a factpress corpus (by name, as drawn from its seed; empty
+    /// otherwise): the same in every document by design, so never flagged.
+    pub world: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -161,7 +164,22 @@ pub struct Realism {
     pub top_sentences: Vec<Frequent>,
     /// Per fact, for factpress corpus folders (empty otherwise), by fact id.
     pub fact_diversity: Vec<FactDiversity>,
+    /// How much of a long document its facts fill, for factpress corpus folders (else null).
+    pub long_doc_facts: Option<LongDocFacts>,
     pub predictability: Predictability,
+}
+
+/// The share of a long document's words that are its facts' rendered texts: filler walls
+/// show as a low median.
+#[derive(Debug, Clone, Serialize)]
+pub struct LongDocFacts {
+    /// Documents over this many (whitespace-separated) words count.
+    pub min_words: u64,
+    pub documents: u64,
+    /// The median over those documents of fact words ÷ words (0 when there are none).
+    pub median_share: f64,
+    /// Their fact words ÷ their words, all summed.
+    pub overall_share: f64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -356,6 +374,18 @@ impl Report {
                 t.text,
                 t.docs,
                 pct(t.doc_share)
+            );
+        }
+        if let Some(l) = &r.long_doc_facts
+            && l.documents > 0
+        {
+            let _ = writeln!(
+                s,
+                "facts in long documents: a median {} of the words of the {} documents over {} words ({} of all their words)",
+                pct(l.median_share),
+                l.documents,
+                l.min_words,
+                pct(l.overall_share)
             );
         }
         let p = &r.predictability;

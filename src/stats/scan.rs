@@ -107,6 +107,8 @@ struct DocOut {
     facts: Option<Vec<String>>,
     detected: bool,
     hits: Vec<u32>,
+    /// Words of the document's re-rendered fact texts (factpress corpus folders only).
+    fact_words: Option<u64>,
 }
 
 /// What pass 1 makes of one chunk of lines.
@@ -155,6 +157,8 @@ pub fn pass1(ctx: &Ctx, lines: &[Line]) -> ChunkOut {
             }
         }
         let facts = ctx.fact_texts(&p);
+        let fact_words = (facts.as_ref())
+            .map(|f| f.iter().map(|(_, t)| whitespace_words(t)).sum::<u64>());
         ctx.long_ngrams(text, facts.as_deref(), |h, _| {
             *out.long.entry(h).or_default() += 1;
         });
@@ -210,6 +214,7 @@ pub fn pass1(ctx: &Ctx, lines: &[Line]) -> ChunkOut {
                 .as_ref()
                 .map(|m| m.find(text))
                 .unwrap_or_default(),
+            fact_words,
         });
     }
     out
@@ -261,7 +266,13 @@ pub struct Acc {
     pub renderings: Renderings,
     /// Documents per pool-value pattern.
     pub df: Vec<u64>,
+    /// (words, fact words) of every document over [`LONG_DOC_WORDS`] words whose fact texts
+    /// are known.
+    pub long_docs: Vec<(u64, u64)>,
 }
+
+/// Documents over this many words are "long" for the fact share of the realism section.
+pub const LONG_DOC_WORDS: u64 = 700;
 
 impl Acc {
     pub fn new(patterns: usize) -> Acc {
@@ -288,6 +299,7 @@ impl Acc {
             sentence_occurrences: 0,
             renderings: Renderings::default(),
             df: vec![0; patterns],
+            long_docs: Vec::new(),
         }
     }
 
@@ -338,6 +350,11 @@ impl Acc {
         }
         for h in d.hits {
             self.df[h as usize] += 1;
+        }
+        if let Some(f) = d.fact_words
+            && d.words > LONG_DOC_WORDS
+        {
+            self.long_docs.push((d.words, f.min(d.words)));
         }
         self.locs.push(d.loc);
         self.hashes.push(d.hash);
