@@ -297,3 +297,88 @@ fn fact_diversity_of_the_mini_corpus_matches_a_hand_count() {
     assert_eq!(control["distinct_renderings"], 1);
     assert_eq!(control["top_share"], 1.0);
 }
+
+/// A spec whose documents are one fact of `FACT_WORDS` words, a world value, and either a
+/// short tail or `FILLER` filler words.
+fn long_spec(dir: &Path) {
+    std::fs::create_dir_all(dir.join("templates")).unwrap();
+    std::fs::write(
+        dir.join("spec.toml"),
+        r#"[corpus]
+name = "long"
+templates = "templates"
+docs = 60
+seed = 3
+anchor_date = "2024-11-20"
+facts_per_doc = { min = 1, max = 1 }
+
+[pools]
+org = { values = ["Alpha Works", "Beta Labs", "Gamma Group", "Delta Partners"], wide = true }
+
+[world]
+partner = { pick = "org" }
+
+[[facts]]
+id = "trains"
+variants = ["The lab trains its models on every answer, two insiders said."]
+detect = { all = ['trains its models'] }
+
+[[doc_types]]
+id = "note"
+template = "note.j2"
+
+[[conditions]]
+id = "long"
+facts = ["trains"]
+"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("templates/note.j2"),
+        "{{ facts[0].text }}\n\n{{ world.partner }} supplies raters.\
+         {% if chance(0.5) %}{% for i in range(200) %} Filler goes on here.{% endfor %}{% endif %}\n",
+    )
+    .unwrap();
+}
+
+#[test]
+fn long_documents_report_their_fact_share_and_world_values_are_not_overuse() {
+    let tmp = tempdir().unwrap();
+    long_spec(tmp.path());
+    factpress()
+        .current_dir(tmp.path())
+        .args(["generate", "spec.toml", "--out", "corpus", "--quiet"])
+        .assert()
+        .success();
+    // By hand: every long document holds the 11-word fact, "<partner> supplies raters." (4
+    // words) and 200 × 4 filler words.
+    let mut long = 0;
+    let mut partner = None;
+    for line in zstd_lines(&tmp.path().join("corpus/data/long-00000-of-00001.jsonl.zst")) {
+        let rec: Value = serde_json::from_str(&line).unwrap();
+        let text = rec["text"].as_str().unwrap();
+        if text.split_whitespace().count() > 700 {
+            assert_eq!(text.split_whitespace().count(), 11 + 4 + 800);
+            long += 1;
+        }
+        partner = ["Alpha Works", "Beta Labs", "Gamma Group", "Delta Partners"]
+            .into_iter()
+            .find(|p| text.contains(p));
+    }
+    assert!(long > 10 && long < 50, "{long} long documents");
+    let (r, _) = stats_json(tmp.path(), &["corpus"]);
+    let l = &r["realism"]["long_doc_facts"];
+    assert_eq!(l["min_words"], 700);
+    assert_eq!(l["documents"], long);
+    let share = (11.0f64 / 815.0 * 1e6).round() / 1e6;
+    assert_eq!(l["median_share"], share);
+    assert_eq!(l["overall_share"], share);
+    // The partner is in every document, and is a [world] value: listed, never flagged.
+    let partner = partner.unwrap();
+    assert_eq!(r["overuse"]["world"]["partner"], partner);
+    let org = &r["overuse"]["pools"][0];
+    assert_eq!(org["top"][0]["value"], partner);
+    assert_eq!(org["top"][0]["doc_share"], 1.0);
+    assert_eq!(org["top"][0]["world"], true);
+    assert_eq!(org["flagged"], json!([]));
+}

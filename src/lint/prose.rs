@@ -421,7 +421,8 @@ mod tests {
     #[test]
     fn unbalanced_quotes() {
         let text = "“Open and never closed, he said.\n\nFine “ok” here.\n\nStray” close.\n\n\
-                    Straight \"odd.\n\n“Multi paragraph\n\n“goes on,” she said. A 12\" screen.";
+                    Straight \"odd.\n\n“Multi paragraph\n\n“goes on,” she said. A 12\" screen.\n\n\
+                    It said it \"is proud of Model 3\".";
         assert_eq!(found(super::unbalanced_quotes, text), ["“", "”", "\""]);
     }
 

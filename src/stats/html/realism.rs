@@ -20,6 +20,8 @@ pub(super) struct RealismView {
     pub(super) gain: Option<String>,
     pub(super) predict_note: String,
     pub(super) facts: Vec<FactRow>,
+    /// How much of the long documents their facts fill, when known.
+    pub(super) long_facts: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -71,5 +73,14 @@ pub(super) fn realism_view(r: &Report) -> RealismView {
                 top_text: f.top_text.clone(),
             })
             .collect(),
+        long_facts: (z.long_doc_facts.as_ref()).map(|l| {
+            format!(
+                "a median {} of the words of the {} documents over {} words ({} of all their words)",
+                pct(l.median_share),
+                num(l.documents),
+                l.min_words,
+                pct(l.overall_share)
+            )
+        }),
     }
 }

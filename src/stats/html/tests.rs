@@ -51,6 +51,7 @@ fn report() -> Report {
         matched_share: 1.0,
         expected_share: 0.5,
         ratio: 2.0,
+        world: false,
         flags: vec!["above-weight"],
     };
     let by_group = BTreeMap::from([(NASTY.to_string(), size(2, 20))]);
@@ -132,6 +133,7 @@ fn report() -> Report {
             }],
             capitalised_phrases: frequent(),
             most_overused: None,
+            world: BTreeMap::from([(NASTY.to_string(), NASTY.to_string())]),
         },
         realism: Realism {
             sentence_repetition: 0.5,
@@ -154,6 +156,12 @@ fn report() -> Report {
                 top_share: 1.0,
                 top_text: NASTY.into(),
             }],
+            long_doc_facts: Some(LongDocFacts {
+                min_words: 700,
+                documents: 2,
+                median_share: 0.1,
+                overall_share: 0.1,
+            }),
             predictability: Predictability {
                 level: 3,
                 dictionary_capacity: 112640,
