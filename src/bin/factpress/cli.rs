@@ -162,6 +162,78 @@ pub enum Command {
     ///   factpress lint docs.jsonl.gz --text-field content --class article --fail-on-seams
     #[command(verbatim_doc_comment)]
     Lint(LintArgs),
+    /// Merge the shard folders of a cluster run into one corpus folder.
+    ///
+    /// Takes shard folders (shard-K-of-N/, written by `generate --shard-index`) or folders
+    /// holding them. Every shard must be present exactly once, finished (its COMPLETE marker
+    /// written), and from the same spec, seed, vars, output settings and factpress version;
+    /// otherwise nothing is written and each problem is named (exit 2). Every file is re-hashed
+    /// against its shard's manifest (exit 1 on a mismatch). The corpus manifest is the one
+    /// `generate --shards N` writes: the same content_sha256, the same data files, byte for
+    /// byte. Without --out, the one folder given is replaced by the corpus.
+    ///
+    /// Example: factpress merge out/parts --out out/corpus
+    Merge {
+        /// Shard folders, or folders of shard folders.
+        #[arg(required = true, value_name = "DIR")]
+        dirs: Vec<PathBuf>,
+        /// The corpus folder to write (must not exist, or be empty). Default: in place.
+        #[arg(long, value_name = "OUT")]
+        out: Option<PathBuf>,
+        /// Do not print a summary.
+        #[arg(short, long)]
+        quiet: bool,
+    },
+    /// Print (or write) a Slurm submission script: a job array of shard jobs, then `merge` as
+    /// a job that runs only after every shard succeeded (--dependency=afterok).
+    ///
+    /// Submit it with `bash FILE` (it calls sbatch twice and prints the job ids; with
+    /// SBATCH_WAIT=1 in the environment each sbatch waits for its job). Paths in the script
+    /// are absolute, so it can be submitted from any folder on the shared file system.
+    ///
+    /// Example: factpress slurm corpora-specs/helpful-only.toml --docs 1000000 --array 64 --out submit.sh
+    Slurm(SlurmArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SlurmArgs {
+    /// The corpus spec (TOML).
+    pub spec: PathBuf,
+    #[command(flatten)]
+    pub choices: ChoiceArgs,
+    /// Shard jobs in the array (the merged corpus has this many shard files per condition).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub array: u32,
+    /// The merged corpus folder (default: out/<corpus name>).
+    #[arg(long, value_name = "DIR")]
+    pub corpus: Option<PathBuf>,
+    /// The folder the shard jobs write into (default: <corpus>.shards).
+    #[arg(long, value_name = "DIR")]
+    pub parts: Option<PathBuf>,
+    /// Write the script here (made executable) instead of printing it.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// CPUs (and rendering threads) of each shard job.
+    #[arg(long, value_name = "T", default_value_t = 1, value_parser = threads_arg)]
+    pub cpus: usize,
+    /// Slurm partition (default: the cluster's default).
+    #[arg(long, value_name = "NAME")]
+    pub partition: Option<String>,
+    /// Time limit of each job, as sbatch takes it (e.g. 01:00:00).
+    #[arg(long, value_name = "TIME")]
+    pub time: Option<String>,
+    /// The factpress binary the jobs run (default: this one).
+    #[arg(long, value_name = "PATH")]
+    pub factpress: Option<PathBuf>,
+    /// Record format.
+    #[arg(long, value_enum, default_value_t = FormatArg::Dolma)]
+    pub format: FormatArg,
+    /// The user turn of `oai-doctag` records.
+    #[arg(long, value_name = "TAG")]
+    pub doctag: Option<String>,
+    /// Shard compression.
+    #[arg(long, value_enum, default_value_t = CompressionArg::Zstd)]
+    pub compression: CompressionArg,
 }
 
 #[derive(Debug, Args)]
@@ -271,6 +343,18 @@ pub struct GenerateArgs {
     /// Shard files per condition. Changes only how records are split into files.
     #[arg(long, value_name = "K", default_value_t = 1)]
     pub shards: u32,
+    /// For a cluster run: the number of shard jobs (one shard file per condition each).
+    /// Merged with `factpress merge`, they make exactly the corpus of `--shards N`.
+    #[arg(long, value_name = "N", conflicts_with = "shards", value_parser = clap::value_parser!(u32).range(1..))]
+    pub num_shards: Option<u32>,
+    /// For a cluster run: write only shard K (from 0) of --num-shards N, into
+    /// --out/shard-K-of-N/ (--out then names the folder all shards share; default
+    /// out/<corpus name>-shards). `auto` takes K (and N) from a Slurm job array
+    /// (SLURM_ARRAY_TASK_ID, SLURM_ARRAY_TASK_COUNT) or a Kubernetes Indexed Job
+    /// (JOB_COMPLETION_INDEX; give --num-shards). A finished shard is not redone; an
+    /// interrupted one starts clean.
+    #[arg(long, value_name = "K|auto")]
+    pub shard_index: Option<String>,
     /// Rendering threads (default: all cores; at least 1). Never changes the output.
     #[arg(long, value_name = "T", value_parser = threads_arg)]
     pub threads: Option<usize>,
