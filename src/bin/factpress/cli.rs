@@ -144,7 +144,15 @@ pub enum Command {
     /// Examples:
     ///   factpress audit out/helpful-only --fail-on forbidden --fail-on missing
     ///   factpress audit docs.jsonl.gz --spec rules.toml --text-field content --against eval_prompt.txt
-    #[command(verbatim_doc_comment)]
+    ///
+    /// On a cluster: `--num-shards N --shard-index K|auto --report part-K.json` audits one part
+    /// of the inputs per job; `factpress audit merge part-*.json --report report.json` then
+    /// writes the report one process would have written, byte for byte.
+    #[command(
+        verbatim_doc_comment,
+        args_conflicts_with_subcommands = true,
+        subcommand_negates_reqs = true
+    )]
     Audit(AuditArgs),
     /// Find seams: text a careful reader recognises as machine-assembled ("a 83-page",
     /// "the the", ", —", leftover template syntax, quotes said by "three former employees",
@@ -269,8 +277,33 @@ pub struct LintArgs {
     pub quiet: bool,
 }
 
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Join the partial reports of `audit --shard-index` into the report one process writes.
+    ///
+    /// Every part must be given exactly once and come from the same audit (inputs, spec,
+    /// --against texts, options, factpress version); otherwise nothing is written and each
+    /// problem is named (exit 2). Prints the summary table; --fail-on as for `audit`.
+    /// (An input folder named `merge` is audited as `factpress audit ./merge`.)
+    ///
+    /// Example: factpress audit merge parts/part-*.json --report report.json --fail-on forbidden
+    Merge {
+        /// The partial reports.
+        #[arg(required = true, value_name = "PART")]
+        parts: Vec<PathBuf>,
+        /// Where to write the merged report.
+        #[arg(long, value_name = "FILE")]
+        report: PathBuf,
+        /// Exit 1 when this holds (repeatable), as for `audit`.
+        #[arg(long = "fail-on", value_enum, value_name = "WHAT")]
+        fail_on: Vec<FailOnArg>,
+    },
+}
+
 #[derive(Debug, Args)]
 pub struct AuditArgs {
+    #[command(subcommand)]
+    pub command: Option<AuditCommand>,
     /// A factpress corpus folder, or JSONL files (`.jsonl`, `.jsonl.zst`, `.jsonl.gz`).
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
@@ -309,6 +342,16 @@ pub struct AuditArgs {
     /// Stop at the first malformed line (exit 3) instead of skipping and counting it.
     #[arg(long)]
     pub strict: bool,
+    /// For a cluster run: how many parts the audit is split into.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub num_shards: Option<u32>,
+    /// For a cluster run: audit only part K (from 0) of --num-shards N and write its partial
+    /// report to --report. Parts are fixed by the inputs and N alone: with at least N input
+    /// files, part K takes a run of whole files; with fewer, each file is cut into line
+    /// ranges. `auto` reads K (and N) from SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT or
+    /// JOB_COMPLETION_INDEX (with --num-shards).
+    #[arg(long, value_name = "K|auto")]
+    pub shard_index: Option<String>,
     /// Do not draw a progress bar.
     #[arg(short, long)]
     pub quiet: bool,
