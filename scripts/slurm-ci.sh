@@ -17,7 +17,7 @@ cd "$(dirname "$0")/.."
 factpress=$(realpath "${1:-target/release/factpress}")
 spec=$(realpath corpora-specs/helpful-only.toml)
 shards=${SLURM_CI_SHARDS:-4}
-docs=${SLURM_CI_DOCS:-3000}
+docs=${SLURM_CI_DOCS:-400}
 seed=${SLURM_CI_SEED:-20261202}
 t0=$SECONDS
 step() { echo "== slurm-ci: $* (at $((SECONDS - t0)) s)"; }

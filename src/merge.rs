@@ -157,6 +157,9 @@ pub fn merge(
             ));
         }
     };
+    if let Some(dir) = &in_place {
+        only_shards(dir)?;
+    }
     let shards = check_set(find(inputs)?)?;
     let target = out
         .map(Path::to_path_buf)
@@ -178,6 +181,25 @@ pub fn merge(
         Some(dir) => tmp.replace(&dir)?,
     }
     Ok(manifest)
+}
+
+/// Merging in place replaces the folder: refuse one that holds anything but shard folders.
+fn only_shards(dir: &Path) -> Result<()> {
+    let entries = std::fs::read_dir(dir).map_err(Error::io("cannot read", dir))?;
+    let mut other: Vec<String> = entries
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| !(n.starts_with("shard-") && n.contains("-of-")))
+        .collect();
+    other.sort();
+    match other.first() {
+        None => Ok(()),
+        Some(first) => Err(Error::Usage(format!(
+            "merging in place replaces {} by the corpus, but it holds more than shard folders ({first}{}); give --out DIR",
+            dir.display(),
+            if other.len() > 1 { ", …" } else { "" }
+        ))),
+    }
 }
 
 /// Copies (hard-links where it can) every file into `dir`, checking each against its

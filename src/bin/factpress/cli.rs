@@ -396,7 +396,7 @@ pub struct GenerateArgs {
     /// (SLURM_ARRAY_TASK_ID, SLURM_ARRAY_TASK_COUNT) or a Kubernetes Indexed Job
     /// (JOB_COMPLETION_INDEX; give --num-shards). A finished shard is not redone; an
     /// interrupted one starts clean.
-    #[arg(long, value_name = "K|auto")]
+    #[arg(long, value_name = "K|auto", conflicts_with = "shards")]
     pub shard_index: Option<String>,
     /// Rendering threads (default: all cores; at least 1). Never changes the output.
     #[arg(long, value_name = "T", value_parser = threads_arg)]
