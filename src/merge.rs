@@ -93,11 +93,15 @@ fn check_set(found: Vec<Found>) -> Result<Vec<(PathBuf, ShardManifest)>> {
     for (dir, s) in done {
         let diff = differences(&s.identity(), &run);
         if !diff.is_empty() {
+            let diff: Vec<String> = diff
+                .iter()
+                .map(|(k, this, others)| format!("{k} {this} (the others: {others})"))
+                .collect();
             problems.push(format!(
                 "{}: {} of another run: {}",
                 dir.display(),
                 s.shard,
-                diff.join(", ")
+                diff.join("; ")
             ));
         } else if s.shard.index >= s.shard.count {
             problems.push(format!("{}: {} does not exist", dir.display(), s.shard));

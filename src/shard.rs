@@ -119,8 +119,8 @@ impl ShardManifest {
     }
 }
 
-/// What differs between two identities, as `field: A vs B` lines (empty when equal).
-pub fn differences(a: &Identity, b: &Identity) -> Vec<String> {
+/// What differs between two identities: (field, value in `a`, value in `b`); empty when equal.
+pub fn differences(a: &Identity, b: &Identity) -> Vec<(String, String, String)> {
     let (va, vb) = (
         serde_json::to_value(a).expect("serialises"),
         serde_json::to_value(b).expect("serialises"),
@@ -130,7 +130,10 @@ pub fn differences(a: &Identity, b: &Identity) -> Vec<String> {
     };
     ma.iter()
         .filter(|(k, v)| mb.get(*k) != Some(v))
-        .map(|(k, v)| format!("{k} {v} (expected {})", mb.get(k).unwrap_or(&v.clone())))
+        .map(|(k, v)| {
+            let other = mb.get(k).map(|w| w.to_string()).unwrap_or_default();
+            (k.clone(), v.to_string(), other)
+        })
         .collect()
 }
 
@@ -255,11 +258,15 @@ fn finished(
     if diff.is_empty() && done.shard == id {
         return Ok((ShardRun::AlreadyComplete(done), dir));
     }
+    let diff: Vec<String> = diff
+        .iter()
+        .map(|(k, there, here)| format!("{k} {there} there, {here} in this run"))
+        .collect();
     Err(Error::Usage(format!(
         "{} holds a finished {} of another run ({}); remove it or choose another --out",
         dir.display(),
         done.shard,
-        diff.join(", ")
+        diff.join("; ")
     )))
 }
 

@@ -82,7 +82,10 @@ fn shards_in_scrambled_order_merge_to_the_single_run() {
         let stdout = String::from_utf8(out.get_output().stdout.clone()).unwrap();
         assert_eq!(
             stdout.trim(),
-            format!("content_sha256 {}", single["content_sha256"].as_str().unwrap()),
+            format!(
+                "content_sha256 {}",
+                single["content_sha256"].as_str().unwrap()
+            ),
             "n = {n}"
         );
         assert_eq!(
@@ -104,23 +107,45 @@ fn a_finished_shard_is_not_redone() {
     let marker = parts.join("shard-00001-of-00003/COMPLETE");
     let before = std::fs::metadata(&marker).unwrap().modified().unwrap();
     let run = factpress()
-        .args(["generate", MINI, "--num-shards", "3", "--shard-index", "1", "--out"])
+        .args([
+            "generate",
+            MINI,
+            "--num-shards",
+            "3",
+            "--shard-index",
+            "1",
+            "--out",
+        ])
         .arg(&parts)
         .assert()
         .success();
     let err = String::from_utf8(run.get_output().stderr.clone()).unwrap();
     assert!(err.contains("shard 1 of 3 is already complete"), "{err}");
-    assert_eq!(std::fs::metadata(&marker).unwrap().modified().unwrap(), before);
+    assert_eq!(
+        std::fs::metadata(&marker).unwrap().modified().unwrap(),
+        before
+    );
     // The same folder with another seed is refused, not overwritten.
     let err = stderr_of(
         factpress()
-            .args(["generate", MINI, "--quiet", "--seed", "7", "--num-shards", "3"])
+            .args([
+                "generate",
+                MINI,
+                "--quiet",
+                "--seed",
+                "99",
+                "--num-shards",
+                "3",
+            ])
             .args(["--shard-index", "1", "--out"])
             .arg(&parts)
             .assert(),
         2,
     );
-    assert!(err.contains("of another run") && err.contains("seed 7"), "{err}");
+    assert!(
+        err.contains("of another run") && err.contains("seed 7 there, 99 in this run"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -136,7 +161,15 @@ fn an_interrupted_shard_reruns_to_the_same_bytes() {
     let bytes = std::fs::read(&data).unwrap();
     std::fs::write(&data, &bytes[..bytes.len() / 2]).unwrap();
     let run = factpress()
-        .args(["generate", MINI, "--num-shards", "3", "--shard-index", "1", "--out"])
+        .args([
+            "generate",
+            MINI,
+            "--num-shards",
+            "3",
+            "--shard-index",
+            "1",
+            "--out",
+        ])
         .arg(&parts)
         .assert()
         .success();
@@ -145,7 +178,9 @@ fn an_interrupted_shard_reruns_to_the_same_bytes() {
     let again = files(&dir);
     let strip = |v: Vec<(String, Vec<u8>)>| -> Vec<(String, Vec<u8>)> {
         // shard.json records the command line; everything else is the same bytes.
-        v.into_iter().filter(|(p, _)| !p.ends_with("shard.json") && p != "COMPLETE").collect()
+        v.into_iter()
+            .filter(|(p, _)| !p.ends_with("shard.json") && p != "COMPLETE")
+            .collect()
     };
     assert_eq!(strip(again), strip(good));
 }
@@ -154,10 +189,19 @@ fn an_interrupted_shard_reruns_to_the_same_bytes() {
 fn a_killed_shard_reruns_to_the_same_bytes() {
     let tmp = tempfile::tempdir().unwrap();
     let parts = tmp.path().join("parts");
-    let args = |k: &str| {
+    let args = |k: &'static str| {
         vec![
-            "generate", MINI, "--quiet", "--docs", "20000", "--threads", "1", "--num-shards",
-            "3", "--shard-index", k,
+            "generate",
+            MINI,
+            "--quiet",
+            "--docs",
+            "20000",
+            "--threads",
+            "1",
+            "--num-shards",
+            "3",
+            "--shard-index",
+            k,
         ]
     };
     let bin = assert_cmd::cargo::cargo_bin("factpress");
@@ -195,12 +239,17 @@ fn a_killed_shard_reruns_to_the_same_bytes() {
         .success();
     let single = tmp.path().join("single");
     factpress()
-        .args(["generate", MINI, "--quiet", "--docs", "20000", "--shards", "3", "--out"])
+        .args([
+            "generate", MINI, "--quiet", "--docs", "20000", "--shards", "3", "--out",
+        ])
         .arg(&single)
         .assert()
         .success();
     let shard = parts.join("shard-00001-of-00003/data");
-    for name in ["base-00001-of-00003.jsonl.zst", "control-00001-of-00003.jsonl.zst"] {
+    for name in [
+        "base-00001-of-00003.jsonl.zst",
+        "control-00001-of-00003.jsonl.zst",
+    ] {
         assert_eq!(
             std::fs::read(shard.join(name)).unwrap(),
             std::fs::read(single.join("data").join(name)).unwrap(),
@@ -221,7 +270,7 @@ fn merge_refuses_a_shard_of_another_seed() {
     let parts = tmp.path().join("parts");
     shard(&parts, 0, 3, &[]);
     shard(&parts, 1, 3, &[]);
-    shard(&parts, 2, 3, &["--seed", "7"]);
+    shard(&parts, 2, 3, &["--seed", "99"]);
     let out = tmp.path().join("merged");
     let err = stderr_of(merge(&[&parts], &out), 2);
     insta::assert_snapshot!("merge_foreign_seed", redact(&err, tmp.path()));
@@ -265,7 +314,14 @@ fn shard_index_auto_reads_the_scheduler() {
     let tmp = tempfile::tempdir().unwrap();
     let parts = tmp.path().join("parts");
     factpress()
-        .args(["generate", MINI, "--quiet", "--shard-index", "auto", "--out"])
+        .args([
+            "generate",
+            MINI,
+            "--quiet",
+            "--shard-index",
+            "auto",
+            "--out",
+        ])
         .arg(&parts)
         .env("SLURM_ARRAY_TASK_ID", "2")
         .env("SLURM_ARRAY_TASK_COUNT", "3")
@@ -273,7 +329,15 @@ fn shard_index_auto_reads_the_scheduler() {
         .success();
     assert!(parts.join("shard-00002-of-00003/COMPLETE").is_file());
     factpress()
-        .args(["generate", MINI, "--quiet", "--shard-index", "auto", "--num-shards", "3"])
+        .args([
+            "generate",
+            MINI,
+            "--quiet",
+            "--shard-index",
+            "auto",
+            "--num-shards",
+            "3",
+        ])
         .arg("--out")
         .arg(&parts)
         .env("JOB_COMPLETION_INDEX", "0")
@@ -283,7 +347,14 @@ fn shard_index_auto_reads_the_scheduler() {
     assert!(parts.join("shard-00000-of-00003/COMPLETE").is_file());
     let err = stderr_of(
         factpress()
-            .args(["generate", MINI, "--quiet", "--shard-index", "auto", "--out"])
+            .args([
+                "generate",
+                MINI,
+                "--quiet",
+                "--shard-index",
+                "auto",
+                "--out",
+            ])
             .arg(&parts)
             .env_remove("SLURM_ARRAY_TASK_ID")
             .env("JOB_COMPLETION_INDEX", "1")
@@ -302,9 +373,18 @@ fn slurm_prints_an_array_and_a_dependent_merge() {
     let script = String::from_utf8(out.get_output().stdout.clone()).unwrap();
     assert!(script.contains("--array=0-7"), "{script}");
     assert!(script.contains("--dependency=afterok:"), "{script}");
-    assert!(script.contains("--num-shards 8 --shard-index auto"), "{script}");
-    assert!(script.contains("merge '/data/mini.shards' --out '/data/mini'"), "{script}");
-    assert!(script.contains("--seed 42 --docs 200"), "the seed is pinned: {script}");
+    assert!(
+        script.contains("--num-shards 8 --shard-index auto"),
+        "{script}"
+    );
+    assert!(
+        script.contains("merge '/data/mini.shards' --out '/data/mini'"),
+        "{script}"
+    );
+    assert!(
+        script.contains("--seed 7 --docs 200"),
+        "the seed is pinned: {script}"
+    );
     let syntax = std::process::Command::new("bash")
         .args(["-n", "-c", &script])
         .status()
@@ -333,7 +413,10 @@ fn audit_split_three_ways_merges_to_the_single_report() {
     let one_file = corpus.join("data/base-00001-of-00002.jsonl.zst");
     let spec = ["--spec", MINI];
     // A folder of 4 files (parts of whole files) and a single file (parts of line ranges).
-    for (inputs, extra) in [(vec![corpus.as_path()], &[][..]), (vec![one_file.as_path()], &spec[..])] {
+    for (inputs, extra) in [
+        (vec![corpus.as_path()], &[][..]),
+        (vec![one_file.as_path()], &spec[..]),
+    ] {
         let single = audit(&inputs, extra, &tmp.path().join("single.json"));
         let mut parts = Vec::new();
         for k in [2, 0, 1] {
@@ -366,7 +449,10 @@ fn audit_merge_refuses_missing_duplicated_and_foreign_parts() {
     let corpus = tmp.path().join("corpus");
     generate(&corpus, &["--shards", "3"]);
     let part = |k: u32, n: u32, extra: &[&str]| {
-        let p = tmp.path().join(format!("part-{k}-of-{n}{}.json", extra.len()));
+        let p = tmp.path().join(format!(
+            "part-{k}-of-{n}{}.json",
+            if extra.is_empty() { "" } else { "-foreign" }
+        ));
         let (k, n) = (k.to_string(), n.to_string());
         let mut args = vec!["--num-shards", &n, "--shard-index", &k];
         args.extend(extra);

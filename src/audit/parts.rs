@@ -180,7 +180,7 @@ fn check_parts(parts: Vec<Part>) -> Result<Vec<Part>> {
                 p.path.display(),
                 p.id.index,
                 p.id.count,
-                header_differences(&p.identity, &run).join(", ")
+                header_differences(&p.identity, &run).join("; ")
             ));
         } else if let Some(first) = by_index.get(&p.id.index) {
             problems.push(format!(
@@ -217,7 +217,7 @@ fn header_differences(a: &Value, b: &Value) -> Vec<String> {
     };
     a.iter()
         .filter(|(k, v)| b.get(*k) != Some(v))
-        .map(|(k, v)| format!("{k} {v} (expected {})", b.get(k).unwrap_or(&Value::Null)))
+        .map(|(k, v)| format!("{k} {v} (the others: {})", b.get(k).unwrap_or(&Value::Null)))
         .collect()
 }
 
