@@ -151,7 +151,8 @@ pub enum Command {
     #[command(
         verbatim_doc_comment,
         args_conflicts_with_subcommands = true,
-        subcommand_negates_reqs = true
+        subcommand_negates_reqs = true,
+        disable_help_subcommand = true
     )]
     Audit(AuditArgs),
     /// Find seams: text a careful reader recognises as machine-assembled ("a 83-page",

@@ -66,7 +66,13 @@ fn path(p: &Path) -> String {
 /// The `factpress generate` arguments every shard job shares.
 fn generate_args(a: &SlurmArgs, sel: &Selection, spec: &Path) -> Vec<String> {
     let mut args = vec!["generate".to_string(), path(spec)];
-    for &c in &sel.conditions {
+    // Conditions as given (none: every condition of the spec, which the spec digest pins).
+    for c in a
+        .choices
+        .conditions
+        .iter()
+        .filter_map(|id| sel.spec.conditions.iter().position(|c| &c.id == id))
+    {
         args.push(format!("--condition {}", sh(&sel.spec.conditions[c].id)));
     }
     args.push(format!("--seed {} --docs {}", sel.seed, sel.docs));
@@ -125,7 +131,7 @@ fn script(a: &SlurmArgs, sel: &Selection, corpus: &Path, parts: &Path) -> anyhow
     )?;
     writeln!(
         s,
-        "# {}/shard-K-of-{n:05}/. Then `factpress merge` runs as a job that starts only when",
+        "# {}/shard-0000K-of-{n:05}/. Then `factpress merge` runs as a job that starts only when",
         parts.display()
     )?;
     writeln!(
