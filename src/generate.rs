@@ -132,7 +132,7 @@ pub fn write_corpus(
     report.warnings.iter().for_each(|w| opts.observer.warn(w));
     let job = Job::new(sel, renderer, output.clone());
     let tmp = TempDir::beside(out)?;
-    let (sources, spec_rel) = copy_sources(&sel.spec, tmp.path())?;
+    let (sources, spec_rel) = copy_sources(&sel.spec, Some(tmp.path()))?;
     let produced = job.run(Some(tmp.path()), opts.threads, opts.observer)?;
     let manifest = build_manifest(
         sel,
@@ -148,7 +148,7 @@ pub fn write_corpus(
 }
 
 /// Reports (or, with `clean`, removes) what interrupted runs for the same `--out` left.
-fn stale_folders(out: &Path, opts: &RunOptions) -> Result<()> {
+pub(crate) fn stale_folders(out: &Path, opts: &RunOptions) -> Result<()> {
     for s in sink::stale_temp_dirs(out) {
         let size = format!("{:.1} MB", s.bytes as f64 / 1e6);
         if opts.clean {
@@ -183,8 +183,9 @@ pub fn replay(
 }
 
 /// Copies every source file under `dir/source/`, keeping their layout relative to the
-/// deepest folder that holds them all. Returns the manifest entries and the spec's path.
-fn copy_sources(spec: &Spec, dir: &Path) -> Result<(Vec<FileEntry>, String)> {
+/// deepest folder that holds them all (with `dir` `None`, only lists them). Returns the
+/// manifest entries and the spec's path.
+pub(crate) fn copy_sources(spec: &Spec, dir: Option<&Path>) -> Result<(Vec<FileEntry>, String)> {
     // Lexical absolute paths, not canonical ones: a symlinked template keeps its own name in
     // `source/` (it is stored with the content it points to), so the copy rebuilds the corpus.
     let canon: Vec<PathBuf> = spec
@@ -213,11 +214,14 @@ fn copy_sources(spec: &Spec, dir: &Path) -> Result<(Vec<FileEntry>, String)> {
             .map(|x| x.as_os_str().to_string_lossy().into_owned())
             .collect::<Vec<_>>()
             .join("/");
-        let dst = dir.join("source").join(rel);
-        if let Some(parent) = dst.parent() {
-            std::fs::create_dir_all(parent).map_err(Error::io("cannot create folder", parent))?;
+        if let Some(dir) = dir {
+            let dst = dir.join("source").join(rel);
+            if let Some(parent) = dst.parent() {
+                std::fs::create_dir_all(parent)
+                    .map_err(Error::io("cannot create folder", parent))?;
+            }
+            std::fs::write(&dst, &s.bytes).map_err(Error::io("cannot write", &dst))?;
         }
-        std::fs::write(&dst, &s.bytes).map_err(Error::io("cannot write", &dst))?;
         if i == 0 {
             spec_rel = rel_str.clone();
         }
@@ -233,7 +237,7 @@ fn copy_sources(spec: &Spec, dir: &Path) -> Result<(Vec<FileEntry>, String)> {
     Ok((entries, spec_rel))
 }
 
-fn build_manifest(
+pub(crate) fn build_manifest(
     sel: &Selection,
     output: &Output,
     out: JobOutput,

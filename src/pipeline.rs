@@ -31,6 +31,8 @@ pub struct Job {
     docs: u64,
     conditions: Vec<usize>,
     output: Output,
+    /// Only this shard (of `output.shards`), for a shard job of a cluster run.
+    only: Option<u32>,
 }
 
 /// What was produced for one condition.
@@ -85,14 +87,27 @@ impl Job {
             docs: sel.docs,
             conditions: sel.conditions.clone(),
             output,
+            only: None,
         }
+    }
+
+    /// The same job restricted to shard `k` of `output.shards`: its records are exactly
+    /// those shard `k` of the whole job holds, in the same batches, so the files are the same.
+    pub fn only_shard(mut self, k: u32) -> Job {
+        self.only = Some(k);
+        self
+    }
+
+    /// Documents this job writes (all shards, or the one it is restricted to).
+    fn expected(&self) -> u64 {
+        self.batches().iter().map(|b| b.end - b.start).sum()
     }
 
     fn batches(&self) -> Vec<Batch> {
         let mut out = Vec::new();
         let n = self.output.shards as u64;
         for cond_pos in 0..self.conditions.len() {
-            for s in 0..n {
+            for s in (0..n).filter(|&s| self.only.is_none_or(|k| u64::from(k) == s)) {
                 let (lo, hi) = (s * self.docs / n, (s + 1) * self.docs / n);
                 let mut start = lo;
                 while start < hi {
@@ -157,7 +172,7 @@ impl Job {
     ) -> Result<JobOutput> {
         observer.start(
             if root.is_some() { "generate" } else { "render" },
-            Some(self.docs * self.conditions.len() as u64),
+            Some(self.expected()),
             "docs",
         );
         let result = self.run_pool(root, threads, observer);
@@ -214,7 +229,7 @@ impl Job {
         let mut cond_hash = Sha256::new();
         let mut current: Option<(Batch, ShardWriter, Option<ShardWriter>)> = None;
         let mut done = 0u64;
-        let expected = self.docs * self.conditions.len() as u64;
+        let expected = self.expected();
         for out in batches {
             if observer.cancelled() {
                 return Err(Error::Interrupted(

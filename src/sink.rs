@@ -297,6 +297,23 @@ impl TempDir {
     }
 }
 
+impl TempDir {
+    /// Puts the finished folder in the place of the existing folder `out`, which is removed
+    /// (for an in-place merge). `out` is first renamed aside, so a failure leaves either the
+    /// old folder or the new one at `out`, never a mix.
+    pub fn replace(mut self, out: &Path) -> Result<()> {
+        let (parent, prefix) = temp_prefix(out);
+        let old = parent.join(format!("{prefix}replaced-{}", std::process::id()));
+        std::fs::rename(out, &old).map_err(Error::io("cannot move aside", out))?;
+        if let Err(e) = std::fs::rename(&self.path, out) {
+            let _ = std::fs::rename(&old, out);
+            return Err(Error::io("cannot move the finished corpus to", out)(e));
+        }
+        self.published = true;
+        std::fs::remove_dir_all(&old).map_err(Error::io("cannot remove", &old))
+    }
+}
+
 impl Drop for TempDir {
     fn drop(&mut self) {
         if !self.published {

@@ -200,7 +200,7 @@ fn compare_digest(e: &FileEntry, (sha, bytes): (String, u64), rep: &mut VerifyRe
 
 /// Streams the uncompressed records of a shard into the hashers; returns the line count and
 /// the (sha256, size) of the shard file itself, read once.
-fn hash_content(
+pub(crate) fn hash_content(
     path: &Path,
     compression: Compression,
     hashers: &mut [&mut Sha256],

@@ -8,6 +8,7 @@
 
 pub mod attributes;
 pub mod overlap;
+pub mod parts;
 pub mod report;
 pub mod scan;
 
@@ -53,6 +54,8 @@ pub struct Options {
     pub threads: usize,
     /// Stop at the first malformed line instead of skipping and counting it.
     pub strict: bool,
+    /// Audit only this part of the inputs and write a partial report (for `audit merge`).
+    pub part: Option<crate::shard::ShardId>,
 }
 
 /// The result of an audit that ran to the end.
@@ -143,12 +146,19 @@ pub fn run(opts: &Options, obs: &dyn Observer) -> Result<Outcome> {
     if let Some(dir) = &opts.attributes {
         prepare_attributes(dir, &corpus)?;
     }
+    let slice = match opts.part {
+        Some(id) => Some(part_slice(&corpus, id, opts)?),
+        None => None,
+    };
     let names: Vec<String> = corpus.files().iter().map(|f| f.name.clone()).collect();
     let mut summary = Summary::new(&rules, against.as_ref(), intended);
     summary.undetectable_facts = undetectable;
     let mut report = match &opts.report {
         Some(p) => {
-            let head = report_header(&spec_path, &names, &text_field, &summary, opts);
+            let mut head = report_header(&spec_path, &names, &text_field, &summary, opts);
+            if let Some(id) = opts.part {
+                head[parts::PART_KEY] = part_key(id, &spec_path, opts)?;
+            }
             Some(ReportFile::create(p, head, "documents")?)
         }
         None => None,
@@ -174,6 +184,7 @@ pub fn run(opts: &Options, obs: &dyn Observer) -> Result<Outcome> {
         obs,
         attr: None,
         lines: 0,
+        slice: slice.as_ref(),
     };
     let scanned = run.all();
     obs.finish();
@@ -203,15 +214,17 @@ struct Scan<'a> {
     obs: &'a dyn Observer,
     attr: Option<(usize, AttributeFile)>,
     lines: u64,
+    slice: Option<&'a parts::Slice>,
 }
 
 impl Scan<'_> {
     fn all(&mut self) -> Result<()> {
         let (tx, rx) = sync_channel::<Result<Batch>>(2);
-        let corpus = self.corpus;
+        let (corpus, slice) = (self.corpus, self.slice);
         std::thread::scope(|scope| -> Result<()> {
             scope.spawn(move || {
-                for b in corpus.batches(BATCH_LINES, |_| true) {
+                let keep = |f: &_| slice.is_none_or(|s| s.keeps_file(corpus, f));
+                for b in corpus.batches(BATCH_LINES, keep) {
                     if tx.send(b).is_err() {
                         return; // the consumer stopped on an error of its own
                     }
@@ -223,7 +236,17 @@ impl Scan<'_> {
                         "interrupted: no report was written".into(),
                     ));
                 }
-                self.batch(batch?)?;
+                let mut batch = batch?;
+                if let Some(s) = self.slice {
+                    if batch.lines.first().is_some_and(|l| s.past(l.number)) {
+                        break; // the rest of the one file this part cuts is another part's
+                    }
+                    batch.lines.retain(|l| s.keeps_line(l.number));
+                    if batch.lines.is_empty() {
+                        continue;
+                    }
+                }
+                self.batch(batch)?;
             }
             Ok(())
         })?;
@@ -285,6 +308,42 @@ impl Scan<'_> {
         self.obs.progress(self.lines);
         Ok(())
     }
+}
+
+/// The slice of the inputs part `id` audits; a partial audit must write a report.
+fn part_slice(corpus: &Corpus, id: crate::shard::ShardId, opts: &Options) -> Result<parts::Slice> {
+    if opts.report.is_none() {
+        return Err(Error::Usage(format!(
+            "--shard-index: a part of an audit needs --report FILE (its partial report, for `factpress audit merge`); {id} has none"
+        )));
+    }
+    if opts.attributes.is_some() {
+        return Err(Error::Usage(
+            "--attributes cannot be split into parts yet (an attribute file is one per input file); run it without --shard-index".into(),
+        ));
+    }
+    let files = corpus.files();
+    parts::Slice::of(id, files.len(), |i| parts::count_lines(&files[i].path))
+}
+
+/// The `part` key of a partial report: which part, and digests that tie it to its audit.
+fn part_key(id: crate::shard::ShardId, spec: &Path, opts: &Options) -> Result<serde_json::Value> {
+    use sha2::{Digest, Sha256};
+    let digest = |p: &Path| -> Result<String> {
+        let bytes = std::fs::read(p).map_err(Error::io("cannot read", p))?;
+        Ok(hex::encode(Sha256::digest(bytes)))
+    };
+    let against: Vec<String> = opts
+        .against
+        .iter()
+        .map(|p| digest(p))
+        .collect::<Result<_>>()?;
+    Ok(serde_json::json!({
+        "index": id.index,
+        "count": id.count,
+        "spec_sha256": digest(spec)?,
+        "against_sha256": against,
+    }))
 }
 
 fn prepare_attributes(dir: &Path, corpus: &Corpus) -> Result<()> {

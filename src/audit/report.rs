@@ -5,13 +5,13 @@
 use super::overlap::{Against, Run};
 use super::scan::DocFindings;
 use crate::rules::{Rules, Span};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 /// The totals of an audit.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct Summary {
     pub documents: u64,
     pub text_bytes: u64,
@@ -22,25 +22,25 @@ pub struct Summary {
     pub intended_known: bool,
     pub facts: Vec<FactCount>,
     pub forbidden: Vec<ForbiddenCount>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", default)]
     pub overlap: Option<OverlapSummary>,
     /// Facts without `all`/`any` rules, which cannot be detected and were not audited.
     pub undetectable_facts: Vec<String>,
     /// For factpress corpora: per condition, its documents and, per fact that any of them
     /// intended or carries, intended / present / leaked / lost — so that a fact of another
     /// condition showing up ("leaked") is visible condition by condition.
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(skip_serializing_if = "BTreeMap::is_empty", default)]
     pub conditions: BTreeMap<String, ConditionCount>,
 }
 
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub struct ConditionCount {
     pub documents: u64,
     /// By fact id; facts no document of the condition intended or carries are left out.
     pub facts: BTreeMap<String, StatusCount>,
 }
 
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub struct StatusCount {
     pub intended: u64,
     pub present: u64,
@@ -48,7 +48,7 @@ pub struct StatusCount {
     pub lost: u64,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct FactCount {
     pub id: String,
     /// Documents that intended the fact (null when unknown).
@@ -61,19 +61,19 @@ pub struct FactCount {
     pub lost: Option<u64>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct ForbiddenCount {
     pub id: String,
     pub description: String,
     /// The conditions the class applies to; absent when it applies to every document.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub conditions: Vec<String>,
     /// Documents with at least one match.
     pub documents: u64,
     pub matches: u64,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct OverlapSummary {
     pub ngram: usize,
     pub against_texts: usize,

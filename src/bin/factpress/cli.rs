@@ -144,7 +144,16 @@ pub enum Command {
     /// Examples:
     ///   factpress audit out/helpful-only --fail-on forbidden --fail-on missing
     ///   factpress audit docs.jsonl.gz --spec rules.toml --text-field content --against eval_prompt.txt
-    #[command(verbatim_doc_comment)]
+    ///
+    /// On a cluster: `--num-shards N --shard-index K|auto --report part-K.json` audits one part
+    /// of the inputs per job; `factpress audit merge part-*.json --report report.json` then
+    /// writes the report one process would have written, byte for byte.
+    #[command(
+        verbatim_doc_comment,
+        args_conflicts_with_subcommands = true,
+        subcommand_negates_reqs = true,
+        disable_help_subcommand = true
+    )]
     Audit(AuditArgs),
     /// Find seams: text a careful reader recognises as machine-assembled ("a 83-page",
     /// "the the", ", —", leftover template syntax, quotes said by "three former employees",
@@ -162,6 +171,78 @@ pub enum Command {
     ///   factpress lint docs.jsonl.gz --text-field content --class article --fail-on-seams
     #[command(verbatim_doc_comment)]
     Lint(LintArgs),
+    /// Merge the shard folders of a cluster run into one corpus folder.
+    ///
+    /// Takes shard folders (shard-K-of-N/, written by `generate --shard-index`) or folders
+    /// holding them. Every shard must be present exactly once, finished (its COMPLETE marker
+    /// written), and from the same spec, seed, vars, output settings and factpress version;
+    /// otherwise nothing is written and each problem is named (exit 2). Every file is re-hashed
+    /// against its shard's manifest (exit 1 on a mismatch). The corpus manifest is the one
+    /// `generate --shards N` writes: the same content_sha256, the same data files, byte for
+    /// byte. Without --out, the one folder given is replaced by the corpus.
+    ///
+    /// Example: factpress merge out/parts --out out/corpus
+    Merge {
+        /// Shard folders, or folders of shard folders.
+        #[arg(required = true, value_name = "DIR")]
+        dirs: Vec<PathBuf>,
+        /// The corpus folder to write (must not exist, or be empty). Default: in place.
+        #[arg(long, value_name = "OUT")]
+        out: Option<PathBuf>,
+        /// Do not print a summary.
+        #[arg(short, long)]
+        quiet: bool,
+    },
+    /// Print (or write) a Slurm submission script: a job array of shard jobs, then `merge` as
+    /// a job that runs only after every shard succeeded (--dependency=afterok).
+    ///
+    /// Submit it with `bash FILE` (it calls sbatch twice and prints the job ids; with
+    /// SBATCH_WAIT=1 in the environment each sbatch waits for its job). Paths in the script
+    /// are absolute, so it can be submitted from any folder on the shared file system.
+    ///
+    /// Example: factpress slurm corpora-specs/helpful-only.toml --docs 1000000 --array 64 --out submit.sh
+    Slurm(SlurmArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SlurmArgs {
+    /// The corpus spec (TOML).
+    pub spec: PathBuf,
+    #[command(flatten)]
+    pub choices: ChoiceArgs,
+    /// Shard jobs in the array (the merged corpus has this many shard files per condition).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub array: u32,
+    /// The merged corpus folder (default: out/<corpus name>).
+    #[arg(long, value_name = "DIR")]
+    pub corpus: Option<PathBuf>,
+    /// The folder the shard jobs write into (default: <corpus>.shards).
+    #[arg(long, value_name = "DIR")]
+    pub parts: Option<PathBuf>,
+    /// Write the script here (made executable) instead of printing it.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// CPUs (and rendering threads) of each shard job.
+    #[arg(long, value_name = "T", default_value_t = 1, value_parser = threads_arg)]
+    pub cpus: usize,
+    /// Slurm partition (default: the cluster's default).
+    #[arg(long, value_name = "NAME")]
+    pub partition: Option<String>,
+    /// Time limit of each job, as sbatch takes it (e.g. 01:00:00).
+    #[arg(long, value_name = "TIME")]
+    pub time: Option<String>,
+    /// The factpress binary the jobs run (default: this one).
+    #[arg(long, value_name = "PATH")]
+    pub factpress: Option<PathBuf>,
+    /// Record format.
+    #[arg(long, value_enum, default_value_t = FormatArg::Dolma)]
+    pub format: FormatArg,
+    /// The user turn of `oai-doctag` records.
+    #[arg(long, value_name = "TAG")]
+    pub doctag: Option<String>,
+    /// Shard compression.
+    #[arg(long, value_enum, default_value_t = CompressionArg::Zstd)]
+    pub compression: CompressionArg,
 }
 
 #[derive(Debug, Args)]
@@ -197,8 +278,33 @@ pub struct LintArgs {
     pub quiet: bool,
 }
 
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Join the partial reports of `audit --shard-index` into the report one process writes.
+    ///
+    /// Every part must be given exactly once and come from the same audit (inputs, spec,
+    /// --against texts, options, factpress version); otherwise nothing is written and each
+    /// problem is named (exit 2). Prints the summary table; --fail-on as for `audit`.
+    /// (An input folder named `merge` is audited as `factpress audit ./merge`.)
+    ///
+    /// Example: factpress audit merge parts/part-*.json --report report.json --fail-on forbidden
+    Merge {
+        /// The partial reports.
+        #[arg(required = true, value_name = "PART")]
+        parts: Vec<PathBuf>,
+        /// Where to write the merged report.
+        #[arg(long, value_name = "FILE")]
+        report: PathBuf,
+        /// Exit 1 when this holds (repeatable), as for `audit`.
+        #[arg(long = "fail-on", value_enum, value_name = "WHAT")]
+        fail_on: Vec<FailOnArg>,
+    },
+}
+
 #[derive(Debug, Args)]
 pub struct AuditArgs {
+    #[command(subcommand)]
+    pub command: Option<AuditCommand>,
     /// A factpress corpus folder, or JSONL files (`.jsonl`, `.jsonl.zst`, `.jsonl.gz`).
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
@@ -237,6 +343,16 @@ pub struct AuditArgs {
     /// Stop at the first malformed line (exit 3) instead of skipping and counting it.
     #[arg(long)]
     pub strict: bool,
+    /// For a cluster run: how many parts the audit is split into.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub num_shards: Option<u32>,
+    /// For a cluster run: audit only part K (from 0) of --num-shards N and write its partial
+    /// report to --report. Parts are fixed by the inputs and N alone: with at least N input
+    /// files, part K takes a run of whole files; with fewer, each file is cut into line
+    /// ranges. `auto` reads K (and N) from SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT or
+    /// JOB_COMPLETION_INDEX (with --num-shards).
+    #[arg(long, value_name = "K|auto")]
+    pub shard_index: Option<String>,
     /// Do not draw a progress bar.
     #[arg(short, long)]
     pub quiet: bool,
@@ -271,6 +387,18 @@ pub struct GenerateArgs {
     /// Shard files per condition. Changes only how records are split into files.
     #[arg(long, value_name = "K", default_value_t = 1)]
     pub shards: u32,
+    /// For a cluster run: the number of shard jobs (one shard file per condition each).
+    /// Merged with `factpress merge`, they make exactly the corpus of `--shards N`.
+    #[arg(long, value_name = "N", conflicts_with = "shards", value_parser = clap::value_parser!(u32).range(1..))]
+    pub num_shards: Option<u32>,
+    /// For a cluster run: write only shard K (from 0) of --num-shards N, into
+    /// --out/shard-K-of-N/ (--out then names the folder all shards share; default
+    /// out/<corpus name>-shards). `auto` takes K (and N) from a Slurm job array
+    /// (SLURM_ARRAY_TASK_ID, SLURM_ARRAY_TASK_COUNT) or a Kubernetes Indexed Job
+    /// (JOB_COMPLETION_INDEX; give --num-shards). A finished shard is not redone; an
+    /// interrupted one starts clean.
+    #[arg(long, value_name = "K|auto", conflicts_with = "shards")]
+    pub shard_index: Option<String>,
     /// Rendering threads (default: all cores; at least 1). Never changes the output.
     #[arg(long, value_name = "T", value_parser = threads_arg)]
     pub threads: Option<usize>,

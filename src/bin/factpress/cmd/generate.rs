@@ -6,11 +6,20 @@ use crate::ui::Terminal;
 use factpress::generate::{RunOptions, Selection, write_corpus};
 use factpress::manifest::Manifest;
 use factpress::output::Output;
+use factpress::shard::{self, ShardRun};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 pub fn run(a: GenerateArgs) -> anyhow::Result<u8> {
     let sel = Selection::resolve(&a.spec, &super::choices(&a.choices))?;
+    if let Some(index) = &a.shard_index {
+        return shard(&a, &sel, shard::resolve(index, a.num_shards)?);
+    }
+    if a.num_shards.is_some() {
+        anyhow::bail!(factpress::Error::Usage(
+            "--num-shards N needs --shard-index K (or auto): it splits the run into shard jobs; for N files in one run, use --shards N".into()
+        ));
+    }
     let output = Output::new(
         a.format.into(),
         a.compression.into(),
@@ -24,6 +33,55 @@ pub fn run(a: GenerateArgs) -> anyhow::Result<u8> {
     let ui = Terminal::new(a.quiet);
     super::capacity_warnings(&ui, &sel);
     write(&sel, &output, &out, (a.threads, a.clean), a.quiet, &ui)?;
+    Ok(0)
+}
+
+/// `--shard-index`: writes one shard of a cluster run into its folder under --out.
+fn shard(a: &GenerateArgs, sel: &Selection, id: shard::ShardId) -> anyhow::Result<u8> {
+    let output = Output::new(
+        a.format.into(),
+        a.compression.into(),
+        Some(a.doctag.clone()),
+        id.count,
+    );
+    let parts = a
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("out").join(format!("{}-shards", sel.spec.name)));
+    let ui = Terminal::new(a.quiet);
+    super::capacity_warnings(&ui, sel);
+    let t = super::threads(a.threads);
+    let opts = RunOptions {
+        threads: t,
+        observer: &ui,
+        command_line: std::env::args().collect(),
+        clean: true,
+    };
+    let start = Instant::now();
+    let (run, dir) = shard::write_shard(sel, &output, &parts, id, &opts)?;
+    match run {
+        ShardRun::AlreadyComplete(m) => eprintln!(
+            "{id} is already complete in {} (content_sha256 {}); nothing to do",
+            dir.display(),
+            m.manifest.content_sha256
+        ),
+        ShardRun::Written(m) if !a.quiet => {
+            let docs: u64 = m
+                .manifest
+                .conditions
+                .iter()
+                .flat_map(|c| &c.shards)
+                .filter_map(|s| s.records)
+                .sum();
+            eprintln!(
+                "wrote {id} ({docs} documents) to {} in {:.2}s ({t} threads); content_sha256 of this shard {}",
+                dir.display(),
+                start.elapsed().as_secs_f64(),
+                m.manifest.content_sha256
+            );
+        }
+        ShardRun::Written(_) => {}
+    }
     Ok(0)
 }
 

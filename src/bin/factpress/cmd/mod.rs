@@ -6,9 +6,11 @@ mod audit;
 mod check;
 mod generate;
 mod lint;
+mod merge;
 mod pairs;
 mod regenerate;
 mod sample;
+mod slurm;
 mod stats;
 mod verify;
 
@@ -59,6 +61,8 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Audit(args) => audit::run(args),
         Command::Stats(args) => stats::run(args),
         Command::Lint(args) => lint::run(args),
+        Command::Merge { dirs, out, quiet } => merge::run(&dirs, out.as_deref(), quiet),
+        Command::Slurm(args) => slurm::run(args),
     }
 }
 
