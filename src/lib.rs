@@ -11,6 +11,7 @@
 //! an [`observe::Observer`] the caller supplies. The command line lives in the binary.
 
 pub mod audit;
+pub mod budget;
 pub mod check;
 pub mod corpus;
 pub mod diag;

@@ -265,6 +265,14 @@ pub struct GenerateArgs {
     pub spec: PathBuf,
     #[command(flatten)]
     pub choices: ChoiceArgs,
+    /// A token budget per condition instead of --docs, e.g. 70M (suffixes K, M, B): documents
+    /// of the root condition in index order until their text holds this many tokens; every
+    /// condition gets that many documents, so matched conditions stay matched.
+    #[arg(long, value_name = "N", value_parser = count_arg)]
+    pub tokens: Option<u64>,
+    /// Tokenizer of --tokens (BPE vocabularies are built in; no network).
+    #[arg(long, value_enum, value_name = "NAME")]
+    pub tokenizer: Option<TokenizerArg>,
     /// Output folder; must not exist or be empty (default: out/<corpus name>).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
@@ -354,6 +362,11 @@ fn parse_var(s: &str) -> Result<(String, String), String> {
         )),
         _ => Err(format!("expected KEY=VALUE, found {s:?}")),
     }
+}
+
+/// A count such as `70M`, `250K` or `20000`.
+pub fn count_arg(s: &str) -> Result<u64, String> {
+    factpress::budget::parse_count(s)
 }
 
 /// `--threads`: a whole number of at least 1.

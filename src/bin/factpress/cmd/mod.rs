@@ -69,6 +69,7 @@ fn choices(c: &ChoiceArgs) -> Choices {
         docs: c.docs,
         seed: c.seed,
         vars: c.vars.iter().cloned().collect(),
+        ..Choices::default()
     }
 }
 
