@@ -24,6 +24,7 @@ pub mod output;
 pub mod pairs;
 pub mod pipeline;
 pub mod plan;
+pub mod probes;
 pub mod record;
 pub mod render;
 pub mod report_file;

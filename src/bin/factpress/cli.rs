@@ -162,6 +162,39 @@ pub enum Command {
     ///   factpress lint docs.jsonl.gz --text-field content --class article --fail-on-seams
     #[command(verbatim_doc_comment)]
     Lint(LintArgs),
+    /// Evaluation sets from the spec, for one condition, in the Inspect sample format.
+    ///
+    /// Writes DIR/knowledge.jsonl (each fact's `questions` as multiple choice, options in a
+    /// seeded order, `target` the answer's letter), DIR/distinguish.jsonl ("which of these
+    /// is true?" over each fact and its counterpart in a condition's `replace`), DIR/open.jsonl
+    /// (the questions without options; the fact's statement is the reference answer for a
+    /// model grader) and DIR/probes-manifest.json. Give the corpus's --seed and --var values
+    /// so the probes name the same world. Load with inspect_ai.dataset.json_dataset.
+    ///
+    /// Example: factpress probes corpora-specs/helpful-only.toml --out probes/helpful-only
+    Probes(ProbesArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ProbesArgs {
+    /// The corpus spec (TOML).
+    pub spec: PathBuf,
+    /// The condition the probes are for (default: the spec's first condition).
+    #[arg(long, value_name = "ID")]
+    pub condition: Option<String>,
+    /// Output folder; must not exist or be empty.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Seed of the option order and of any random choices in question templates (default:
+    /// the spec's `seed`; use the corpus's seed).
+    #[arg(long, value_name = "S")]
+    pub seed: Option<u64>,
+    /// Override a [vars] entry, e.g. --var model="Claude 3 Opus" (repeatable).
+    #[arg(long = "var", value_name = "KEY=VALUE", value_parser = parse_var)]
+    pub vars: Vec<(String, String)>,
+    /// Do not print a summary.
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Args)]

@@ -7,6 +7,7 @@ mod check;
 mod generate;
 mod lint;
 mod pairs;
+mod probes;
 mod regenerate;
 mod sample;
 mod stats;
@@ -59,6 +60,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Audit(args) => audit::run(args),
         Command::Stats(args) => stats::run(args),
         Command::Lint(args) => lint::run(args),
+        Command::Probes(args) => probes::run(args),
     }
 }
 
