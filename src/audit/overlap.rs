@@ -226,7 +226,11 @@ fn inspect_sample(v: &serde_json::Value) -> Option<Vec<(String, &str)>> {
     {
         out.extend(c.as_str().map(|s| (format!("choices[{i}]"), s)));
     }
-    out.extend(o.get("target").and_then(|t| t.as_str()).map(|s| ("target".to_string(), s)));
+    out.extend(
+        o.get("target")
+            .and_then(|t| t.as_str())
+            .map(|s| ("target".to_string(), s)),
+    );
     Some(out)
 }
 

@@ -77,7 +77,11 @@ pub fn build(sel: &Selection, renderer: &Renderer) -> Result<Probes> {
             let parts: Vec<(String, std::ops::Range<usize>)> =
                 std::iter::once(("q".to_string(), q.q_span.clone()))
                     .chain(q.options().enumerate().map(|(j, (_, s))| {
-                        let p = if j == 0 { "a".into() } else { format!("w{}", j - 1) };
+                        let p = if j == 0 {
+                            "a".into()
+                        } else {
+                            format!("w{}", j - 1)
+                        };
                         (p, s.clone())
                     }))
                     .collect();
@@ -119,8 +123,12 @@ pub fn build(sel: &Selection, renderer: &Renderer) -> Result<Probes> {
                 );
                 continue;
             }
-            probes.knowledge.push(knowledge(sel, cond, &fact.id, k, &texts));
-            probes.open.push(open(sel, cond, &fact.id, k, &texts, &fact.statement));
+            probes
+                .knowledge
+                .push(knowledge(sel, cond, &fact.id, k, &texts));
+            probes
+                .open
+                .push(open(sel, cond, &fact.id, k, &texts, &fact.statement));
         }
     }
     diags.into_result()?;
@@ -133,7 +141,10 @@ fn knowledge(sel: &Selection, cond: usize, fact: &str, k: usize, texts: &[String
     let purpose = format!("probes/knowledge/{fact}#{k}");
     let mut rng = doc_rng(sel.seed, family(&sel.spec, cond), &purpose, 0);
     let order = rng.distinct(options.len(), options.len());
-    let target = order.iter().position(|&i| i == 0).expect("the answer is an option");
+    let target = order
+        .iter()
+        .position(|&i| i == 0)
+        .expect("the answer is an option");
     Sample {
         id: format!("{fact}-q{k}"),
         input: texts[0].clone(),
@@ -183,7 +194,10 @@ pub fn replaced_pairs(sel: &Selection) -> Vec<(usize, usize, usize)> {
     let mut out: Vec<(usize, usize, usize)> = Vec::new();
     for (c, cond) in sel.spec.conditions.iter().enumerate() {
         for &(a, b) in &cond.replace {
-            if !out.iter().any(|&(x, y, _)| (x, y) == (a, b) || (x, y) == (b, a)) {
+            if !out
+                .iter()
+                .any(|&(x, y, _)| (x, y) == (a, b) || (x, y) == (b, a))
+            {
                 out.push((a, b, c));
             }
         }
@@ -216,7 +230,10 @@ fn distinguish(sel: &Selection, renderer: &Renderer, cond: usize) -> Result<Vec<
             _ => continue,
         };
         let (ta, tb) = (statement(a)?, statement(b)?);
-        let purpose = format!("probes/distinguish/{}/{}", spec.facts[a].id, spec.facts[b].id);
+        let purpose = format!(
+            "probes/distinguish/{}/{}",
+            spec.facts[a].id, spec.facts[b].id
+        );
         let swap = doc_rng(sel.seed, family(spec, cond), &purpose, 0).below(2) == 1;
         let choices = if swap { vec![tb, ta] } else { vec![ta, tb] };
         let target = usize::from(swap) ^ usize::from(t == b);

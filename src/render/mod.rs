@@ -158,9 +158,16 @@ impl Renderer {
         for f in &spec.facts {
             for (k, q) in f.questions.iter().enumerate() {
                 let parts = std::iter::once(("q".to_string(), (q.q.as_str(), &q.q_span))).chain(
-                    q.options()
-                        .enumerate()
-                        .map(|(j, o)| (if j == 0 { "a".into() } else { format!("w{}", j - 1) }, o)),
+                    q.options().enumerate().map(|(j, o)| {
+                        (
+                            if j == 0 {
+                                "a".into()
+                            } else {
+                                format!("w{}", j - 1)
+                            },
+                            o,
+                        )
+                    }),
                 );
                 for (part, (text, span)) in parts {
                     let text = expand_shorthand(text).into_owned();
