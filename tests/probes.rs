@@ -35,8 +35,11 @@ fn target_index(s: &Value) -> usize {
     (t.as_bytes()[0] - b'A') as usize
 }
 
-/// The spec's facts (id -> statement) and every `replace` pair, read with the toml crate.
-fn spec_facts(spec: &str) -> (Vec<(String, String, usize)>, Vec<(String, String)>) {
+/// (id, statement, number of questions) of a fact.
+type FactRow = (String, String, usize);
+
+/// The spec's facts and every `replace` pair, read with the toml crate.
+fn spec_facts(spec: &str) -> (Vec<FactRow>, Vec<(String, String)>) {
     let t: toml::Table = std::fs::read_to_string(spec).unwrap().parse().unwrap();
     let facts = t["facts"]
         .as_array()
