@@ -358,6 +358,7 @@ fn build_manifest(
         content_sha256: out.content_sha256,
         conditions,
         sources,
+        mix: None,
         command_line,
         created_at: manifest::now_utc(),
     }

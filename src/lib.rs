@@ -19,6 +19,7 @@ pub mod error;
 pub mod generate;
 pub mod lint;
 pub mod manifest;
+pub mod mix;
 pub mod observe;
 pub mod output;
 pub mod pairs;

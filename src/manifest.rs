@@ -35,6 +35,10 @@ pub struct Manifest {
     pub conditions: Vec<ConditionEntry>,
     /// Every file the corpus was built from, copied under `source/`.
     pub sources: Vec<FileEntry>,
+    /// For a corpus written by `factpress mix`: its sources, seed and shares (such a corpus
+    /// has no spec: `spec` is empty and `sources` lists nothing).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub mix: Option<crate::mix::MixEntry>,
     pub command_line: Vec<String>,
     /// Wall-clock creation time (UTC). Not part of any digest.
     pub created_at: String,

@@ -6,6 +6,7 @@ mod audit;
 mod check;
 mod generate;
 mod lint;
+mod mix;
 mod pairs;
 mod probes;
 mod regenerate;
@@ -61,6 +62,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Stats(args) => stats::run(args),
         Command::Lint(args) => lint::run(args),
         Command::Probes(args) => probes::run(args),
+        Command::Mix(args) => mix::run(args),
     }
 }
 
