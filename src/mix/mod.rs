@@ -46,7 +46,9 @@ impl SourceArg {
             && let Ok(weight) = w.parse::<f64>()
         {
             if !(weight.is_finite() && weight > 0.0) {
-                return Err(format!("{s:?}: the weight after `:` must be a positive number"));
+                return Err(format!(
+                    "{s:?}: the weight after `:` must be a positive number"
+                ));
             }
             return Ok(SourceArg {
                 path: PathBuf::from(p),
@@ -155,14 +157,20 @@ impl Open {
             }
             match record::take(&line, &self.name, &self.text_field) {
                 Ok(t) => return Ok(Some(t)),
-                Err(why) => self.bad.skip(&self.files[line.file], line.number, &why, obs)?,
+                Err(why) => self
+                    .bad
+                    .skip(&self.files[line.file], line.number, &why, obs)?,
             }
         }
     }
 }
 
 /// The digest of a source (see the module comment) and its kind; opens it for reading.
-fn open_source(arg: &SourceArg, plan: &MixPlan, obs: &dyn Observer) -> Result<(Open, String, String)> {
+fn open_source(
+    arg: &SourceArg,
+    plan: &MixPlan,
+    obs: &dyn Observer,
+) -> Result<(Open, String, String)> {
     let name = arg.path.display().to_string();
     let corpus = Corpus::open(std::slice::from_ref(&arg.path))?;
     let (kind, sha) = match corpus.manifest() {
@@ -175,7 +183,11 @@ fn open_source(arg: &SourceArg, plan: &MixPlan, obs: &dyn Observer) -> Result<(O
             };
             crate::verify::verify(&arg.path, false, &opts)?
                 .into_result()
-                .map_err(|e| Error::Usage(format!("mix source {name} does not match its manifest: {e}")))?;
+                .map_err(|e| {
+                    Error::Usage(format!(
+                        "mix source {name} does not match its manifest: {e}"
+                    ))
+                })?;
             ("factpress", m.content_sha256.clone())
         }
         None => ("jsonl", file_sha256(&arg.path)?),
@@ -263,7 +275,9 @@ pub fn run(
             break;
         }
         if obs.cancelled() {
-            return Err(Error::Interrupted("interrupted: nothing was written".into()));
+            return Err(Error::Interrupted(
+                "interrupted: nothing was written".into(),
+            ));
         }
         let k = doc_rng(plan.seed, CONDITION, "source", n).weighted(&weights);
         let Some(t) = open[k].next(obs)? else {
@@ -299,7 +313,11 @@ pub fn run(
             weight: s.weight,
             share: wt as f64 / total as f64,
             records: o.taken,
-            taken_share: if n == 0 { 0.0 } else { o.taken as f64 / n as f64 },
+            taken_share: if n == 0 {
+                0.0
+            } else {
+                o.taken as f64 / n as f64
+            },
             malformed: o.bad.count(),
         })
         .collect();

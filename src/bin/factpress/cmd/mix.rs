@@ -17,17 +17,23 @@ pub fn run(a: MixArgs) -> anyhow::Result<u8> {
         }),
         text_field: a.text_field,
     };
-    let output = Output::new(
-        a.format.into(),
-        a.compression.into(),
-        Some(a.doctag),
-        1,
-    );
+    let output = Output::new(a.format.into(), a.compression.into(), Some(a.doctag), 1);
     let ui = Terminal::new(a.quiet);
-    let m = write(&plan, &output, &a.out, None, std::env::args().collect(), &ui)?;
+    let m = write(
+        &plan,
+        &output,
+        &a.out,
+        None,
+        std::env::args().collect(),
+        &ui,
+    )?;
     if !a.quiet {
         let mix = m.mix.as_ref().expect("a mix manifest");
-        eprintln!("wrote {} records to {}", m.docs_per_condition, a.out.display());
+        eprintln!(
+            "wrote {} records to {}",
+            m.docs_per_condition,
+            a.out.display()
+        );
         for s in &mix.sources {
             eprintln!(
                 "  {}: {} records ({:.2}% of the mix, weight share {:.2}%), {} malformed line(s) skipped",
