@@ -202,5 +202,11 @@ fn bad_questions_exit_2_with_a_location() {
         assert!(err.contains(&format!("┌─ {spec}:")), "{name}: {err}");
         assert!(!out.exists(), "{name}: nothing is written");
         insta::assert_snapshot!(name.trim_end_matches(".toml"), err);
+        // `check` (and so `generate`) trial-renders the questions too.
+        let checked = stderr_of(factpress().args(["check", &spec]).assert(), 2);
+        assert!(
+            checked.contains(&format!("┌─ {spec}:")),
+            "{name}: {checked}"
+        );
     }
 }

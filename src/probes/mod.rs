@@ -18,7 +18,7 @@ mod write;
 
 pub use write::{ProbesManifest, write};
 
-use crate::diag::Diagnostics;
+use crate::diag::{Diagnostics, FileId};
 use crate::error::Result;
 use crate::generate::Selection;
 use crate::plan::family;
@@ -68,12 +68,44 @@ pub fn build(sel: &Selection, renderer: &Renderer) -> Result<Probes> {
         condition: spec.conditions[cond].id.clone(),
         ..Probes::default()
     };
-    for f in spec.conditions[cond].facts() {
+    let facts: Vec<usize> = spec.conditions[cond].facts().collect();
+    for (f, k, texts) in render_questions(renderer, cond, &facts, &mut diags, file) {
+        let fact = &spec.facts[f];
+        probes
+            .knowledge
+            .push(knowledge(sel, cond, &fact.id, k, &texts));
+        probes
+            .open
+            .push(open(sel, cond, &fact.id, k, &texts, &fact.statement));
+    }
+    diags.into_result()?;
+    probes.distinguish = distinguish(sel, renderer, cond)?;
+    Ok(probes)
+}
+
+/// Renders every question of every fact, for `check`: problems are recorded in `diags`
+/// against the spec file `file`.
+pub fn check_questions(renderer: &Renderer, diags: &mut Diagnostics, file: FileId) {
+    let facts: Vec<usize> = (0..renderer.spec().facts.len()).collect();
+    render_questions(renderer, 0, &facts, diags, file);
+}
+
+/// The rendered texts (question, answer, wrong answers) of every question of `facts`, in
+/// the context of condition `cond`, as (fact, question number, texts). A question that
+/// fails to render, renders empty or has two options that render the same is recorded in
+/// `diags` and left out.
+fn render_questions(
+    renderer: &Renderer,
+    cond: usize,
+    facts: &[usize],
+    diags: &mut Diagnostics,
+    file: FileId,
+) -> Vec<(usize, usize, Vec<String>)> {
+    let spec = renderer.spec();
+    let mut out = Vec::new();
+    for &f in facts {
         let fact = &spec.facts[f];
         for (k, q) in fact.questions.iter().enumerate() {
-            let render = |part: &str| {
-                renderer.render_probe(&question_name(&fact.id, k, part), cond, k as u64)
-            };
             let parts: Vec<(String, std::ops::Range<usize>)> =
                 std::iter::once(("q".to_string(), q.q_span.clone()))
                     .chain(q.options().enumerate().map(|(j, (_, s))| {
@@ -87,7 +119,8 @@ pub fn build(sel: &Selection, renderer: &Renderer) -> Result<Probes> {
                     .collect();
             let mut texts = Vec::new();
             for (part, span) in &parts {
-                match render(part) {
+                let name = question_name(&fact.id, k, part);
+                match renderer.render_probe(&name, cond, k as u64) {
                     Ok(t) if t.trim().is_empty() => diags.error(
                         file,
                         span.clone(),
@@ -123,17 +156,10 @@ pub fn build(sel: &Selection, renderer: &Renderer) -> Result<Probes> {
                 );
                 continue;
             }
-            probes
-                .knowledge
-                .push(knowledge(sel, cond, &fact.id, k, &texts));
-            probes
-                .open
-                .push(open(sel, cond, &fact.id, k, &texts, &fact.statement));
+            out.push((f, k, texts));
         }
     }
-    diags.into_result()?;
-    probes.distinguish = distinguish(sel, renderer, cond)?;
-    Ok(probes)
+    out
 }
 
 fn knowledge(sel: &Selection, cond: usize, fact: &str, k: usize, texts: &[String]) -> Sample {
