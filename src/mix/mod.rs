@@ -239,21 +239,7 @@ pub fn run(
     if plan.docs.is_some() && plan.tokens.is_some() {
         return Err(Error::Usage("--docs and --tokens are exclusive".into()));
     }
-    let mut open = Vec::new();
-    let mut meta = Vec::new();
-    for (i, s) in plan.sources.iter().enumerate() {
-        let (o, kind, sha) = open_source(s, plan, obs)?;
-        if let Some(e) = expected.and_then(|e| e.get(i))
-            && e.sha256 != sha
-        {
-            return Err(Error::Usage(format!(
-                "mix source {} has changed since the mix was written: its digest is {sha}, the manifest says {}; regenerating a mix needs the very same sources",
-                o.name, e.sha256
-            )));
-        }
-        open.push(o);
-        meta.push((kind, sha));
-    }
+    let (mut open, meta) = open_all(plan, expected, obs)?;
     let weights: Vec<u64> = (plan.sources.iter())
         .map(|s| ((s.weight * WEIGHT_SCALE).round() as u64).max(1))
         .collect();
@@ -304,23 +290,7 @@ pub fn run(
     }
     flush(&mut w, &mut p, &mut buf, &mut pbuf, &mut content, in_batch)?;
     obs.finish();
-    let total: u64 = weights.iter().sum();
-    let sources = (open.iter().zip(meta).zip(&plan.sources).zip(&weights))
-        .map(|(((o, (kind, sha256)), s), &wt)| MixSourceEntry {
-            path: o.name.clone(),
-            kind,
-            sha256,
-            weight: s.weight,
-            share: wt as f64 / total as f64,
-            records: o.taken,
-            taken_share: if n == 0 {
-                0.0
-            } else {
-                o.taken as f64 / n as f64
-            },
-            malformed: o.bad.count(),
-        })
-        .collect();
+    let sources = source_entries(plan, &open, meta, &weights, n);
     let content_sha256 = hex::encode(content.finalize());
     let entry = |(path, w): (String, sink::Written)| FileEntry {
         path,
@@ -354,6 +324,60 @@ pub fn run(
         condition,
         content_sha256,
     })
+}
+
+/// A source's kind (`factpress` or `jsonl`) and digest.
+type KindDigest = (String, String);
+
+/// Opens every source, checking each digest against `expected` (a regeneration's).
+fn open_all(
+    plan: &MixPlan,
+    expected: Option<&[MixSourceEntry]>,
+    obs: &dyn Observer,
+) -> Result<(Vec<Open>, Vec<KindDigest>)> {
+    let mut open = Vec::new();
+    let mut meta = Vec::new();
+    for (i, s) in plan.sources.iter().enumerate() {
+        let (o, kind, sha) = open_source(s, plan, obs)?;
+        if let Some(e) = expected.and_then(|e| e.get(i))
+            && e.sha256 != sha
+        {
+            return Err(Error::Usage(format!(
+                "mix source {} has changed since the mix was written: its digest is {sha}, the manifest says {}; regenerating a mix needs the very same sources",
+                o.name, e.sha256
+            )));
+        }
+        open.push(o);
+        meta.push((kind, sha));
+    }
+    Ok((open, meta))
+}
+
+/// The manifest's entry of each source after `n` records were taken.
+fn source_entries(
+    plan: &MixPlan,
+    open: &[Open],
+    meta: Vec<KindDigest>,
+    weights: &[u64],
+    n: u64,
+) -> Vec<MixSourceEntry> {
+    let total: u64 = weights.iter().sum();
+    (open.iter().zip(meta).zip(&plan.sources).zip(weights))
+        .map(|(((o, (kind, sha256)), s), &wt)| MixSourceEntry {
+            path: o.name.clone(),
+            kind,
+            sha256,
+            weight: s.weight,
+            share: wt as f64 / total as f64,
+            records: o.taken,
+            taken_share: if n == 0 {
+                0.0
+            } else {
+                o.taken as f64 / n as f64
+            },
+            malformed: o.bad.count(),
+        })
+        .collect()
 }
 
 fn flush(
