@@ -175,6 +175,7 @@ impl Corpus {
     pub fn spec_path(&self) -> Option<PathBuf> {
         self.folder
             .as_ref()
+            .filter(|f| f.manifest.mix.is_none())
             .map(|f| f.dir.join("source").join(&f.manifest.spec))
     }
 
@@ -212,6 +213,12 @@ impl Corpus {
                 "this needs a factpress corpus folder (with manifest.json and source/)".into(),
             ));
         };
+        if f.manifest.mix.is_some() {
+            return Err(Error::Usage(format!(
+                "{} is a mixed corpus (written by `factpress mix`): it has no spec of its own to re-render (give --spec for the rules, where the command takes one)",
+                f.dir.display()
+            )));
+        }
         let selection = Selection::from_manifest(&f.dir, &f.manifest)?;
         let output = f.manifest.output.clone();
         output.check(selection.docs)?;

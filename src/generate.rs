@@ -2,6 +2,7 @@
 //! line or from a manifest), build the renderer and check the spec, run the pipeline into a
 //! temporary folder, copy the sources, write the manifest last, and move the folder into place.
 
+use crate::budget::{self, Budget};
 use crate::check::check;
 use crate::error::{Error, Result};
 use crate::manifest::{self, ConditionEntry, FileEntry, Manifest, Tool};
@@ -11,6 +12,7 @@ use crate::pipeline::{Job, JobOutput};
 use crate::render::Renderer;
 use crate::sink::{self, TempDir};
 use crate::spec::Spec;
+use crate::stats::tokens::TokenizerKind;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -23,7 +25,11 @@ pub struct Selection {
     pub spec: Arc<Spec>,
     pub var_overrides: BTreeMap<String, String>,
     pub seed: u64,
+    /// Documents per condition; 0 while a token `budget` is still to be measured.
     pub docs: u64,
+    /// A token budget per condition (`--tokens`): `docs` is measured from it when the corpus
+    /// is written, and every document's tokens are counted for the manifest.
+    pub budget: Option<Budget>,
     /// Indices into `spec.conditions`, in output order.
     pub conditions: Vec<usize>,
 }
@@ -33,6 +39,10 @@ pub struct Selection {
 pub struct Choices {
     pub conditions: Vec<String>,
     pub docs: Option<u64>,
+    /// A token budget per condition instead of `docs`.
+    pub tokens: Option<u64>,
+    /// The tokenizer of `tokens` (default cl100k).
+    pub tokenizer: Option<TokenizerKind>,
     pub seed: Option<u64>,
     pub vars: BTreeMap<String, String>,
 }
@@ -43,8 +53,12 @@ impl Selection {
         let mut spec = Spec::load(spec_path)?;
         spec.apply_vars(&choices.vars)?;
         let conditions = resolve_conditions(&spec, &choices.conditions)?;
-        let docs = choices.docs.unwrap_or(spec.docs);
-        if docs == 0 {
+        let budget = resolve_budget(choices)?;
+        let docs = match budget {
+            Some(_) => 0,
+            None => choices.docs.unwrap_or(spec.docs),
+        };
+        if docs == 0 && budget.is_none() {
             return Err(Error::Usage("--docs must be at least 1".into()));
         }
         let seed = choices.seed.unwrap_or(spec.seed);
@@ -53,6 +67,7 @@ impl Selection {
             var_overrides: choices.vars.clone(),
             seed,
             docs,
+            budget,
             conditions,
         })
     }
@@ -65,8 +80,30 @@ impl Selection {
             docs: Some(m.docs_per_condition),
             seed: Some(m.seed),
             vars: m.var_overrides.clone(),
+            ..Choices::default()
         };
-        Selection::resolve(&spec_path, &choices)
+        // A budgeted corpus records the measured count: it is rebuilt from that count, and
+        // its tokens are counted again for the manifest.
+        let mut sel = Selection::resolve(&spec_path, &choices)?;
+        sel.budget = m.token_budget;
+        Ok(sel)
+    }
+
+    /// This selection with `docs` measured from its token budget (a copy of it when there is
+    /// no budget or it is measured already).
+    pub fn measured(
+        &self,
+        renderer: &Renderer,
+        threads: usize,
+        observer: &dyn Observer,
+    ) -> Result<Selection> {
+        let mut sel = self.clone();
+        if let Some(b) = self.budget
+            && self.docs == 0
+        {
+            sel.docs = budget::measure(self, renderer, b, threads, observer)?;
+        }
+        Ok(sel)
     }
 
     /// Compiles the templates and fact variants (syntax errors are located, exit 2). Only
@@ -78,6 +115,24 @@ impl Selection {
     /// The total number of documents: conditions x documents per condition.
     pub fn total(&self) -> u64 {
         self.docs.saturating_mul(self.conditions.len() as u64)
+    }
+}
+
+/// `--tokens` and `--tokenizer` against `--docs`.
+fn resolve_budget(choices: &Choices) -> Result<Option<Budget>> {
+    match (choices.tokens, choices.docs, choices.tokenizer) {
+        (Some(_), Some(_), _) => Err(Error::Usage(
+            "--docs and --tokens are exclusive: give a number of documents or a token budget per condition, not both".into(),
+        )),
+        (Some(0), ..) => Err(Error::Usage("--tokens must be at least 1".into())),
+        (Some(tokens), _, t) => Ok(Some(Budget {
+            tokens,
+            tokenizer: t.unwrap_or_default(),
+        })),
+        (None, _, Some(_)) => Err(Error::Usage(
+            "--tokenizer only applies to a token budget: add --tokens N".into(),
+        )),
+        (None, _, None) => Ok(None),
     }
 }
 
@@ -124,12 +179,16 @@ pub fn write_corpus(
     out: &Path,
     opts: &RunOptions,
 ) -> Result<Manifest> {
-    output.check(sel.docs)?;
+    if sel.docs > 0 {
+        output.check(sel.docs)?;
+    }
     sink::check_out(out)?;
     stale_folders(out, opts)?;
     let renderer = Arc::new(sel.renderer()?);
     let report = check(&renderer)?;
     report.warnings.iter().for_each(|w| opts.observer.warn(w));
+    let sel = &sel.measured(&renderer, opts.threads, opts.observer)?;
+    output.check(sel.docs)?;
     let job = Job::new(sel, renderer, output.clone());
     let tmp = TempDir::beside(out)?;
     let (sources, spec_rel) = copy_sources(&sel.spec, Some(tmp.path()))?;
@@ -267,6 +326,7 @@ pub(crate) fn build_manifest(
             ConditionEntry {
                 id: spec.conditions[c.condition].id.clone(),
                 docs: sel.docs,
+                tokens: sel.budget.map(|_| c.tokens),
                 content_sha256: c.content_sha256,
                 shards: c.shards.into_iter().map(entry).collect(),
                 provenance: c.provenance.into_iter().map(entry).collect(),
@@ -294,6 +354,7 @@ pub(crate) fn build_manifest(
         spec: spec_rel,
         seed: sel.seed,
         docs_per_condition: sel.docs,
+        token_budget: sel.budget,
         rng: crate::rng::ALGORITHM.into(),
         vars: spec.vars.clone(),
         var_overrides: sel.var_overrides.clone(),
@@ -301,6 +362,7 @@ pub(crate) fn build_manifest(
         content_sha256: out.content_sha256,
         conditions,
         sources,
+        mix: None,
         command_line,
         created_at: manifest::now_utc(),
     }

@@ -11,6 +11,7 @@
 //! an [`observe::Observer`] the caller supplies. The command line lives in the binary.
 
 pub mod audit;
+pub mod budget;
 pub mod check;
 pub mod corpus;
 pub mod diag;
@@ -19,11 +20,13 @@ pub mod generate;
 pub mod lint;
 pub mod manifest;
 pub mod merge;
+pub mod mix;
 pub mod observe;
 pub mod output;
 pub mod pairs;
 pub mod pipeline;
 pub mod plan;
+pub mod probes;
 pub mod record;
 pub mod render;
 pub mod report_file;

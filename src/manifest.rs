@@ -20,6 +20,9 @@ pub struct Manifest {
     pub spec: String,
     pub seed: u64,
     pub docs_per_condition: u64,
+    /// The `--tokens` budget per condition that `docs_per_condition` was measured from.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub token_budget: Option<crate::budget::Budget>,
     pub rng: String,
     /// The variables in effect (spec values with overrides applied).
     pub vars: BTreeMap<String, String>,
@@ -32,6 +35,10 @@ pub struct Manifest {
     pub conditions: Vec<ConditionEntry>,
     /// Every file the corpus was built from, copied under `source/`.
     pub sources: Vec<FileEntry>,
+    /// For a corpus written by `factpress mix`: its sources, seed and shares (such a corpus
+    /// has no spec: `spec` is empty and `sources` lists nothing).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub mix: Option<crate::mix::MixEntry>,
     pub command_line: Vec<String>,
     /// Wall-clock creation time (UTC). Not part of any digest.
     pub created_at: String,
@@ -47,6 +54,9 @@ pub struct Tool {
 pub struct ConditionEntry {
     pub id: String,
     pub docs: u64,
+    /// Tokens of document text written (by the budget's tokenizer), for budgeted corpora.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub tokens: Option<u64>,
     /// SHA-256 of this condition's uncompressed record stream in index order.
     pub content_sha256: String,
     pub shards: Vec<FileEntry>,

@@ -227,6 +227,8 @@ fn assemble(
         let mut merged = ConditionEntry {
             id: c0.id.clone(),
             docs: c0.docs,
+            // A budgeted corpus: each shard counted the tokens of its own records.
+            tokens: c0.tokens.map(|_| 0),
             content_sha256: String::new(),
             shards: Vec::new(),
             provenance: Vec::new(),
@@ -236,6 +238,9 @@ fn assemble(
         };
         for (sdir, s) in shards {
             let c = &s.manifest.conditions[ci];
+            if let (Some(t), Some(n)) = (merged.tokens.as_mut(), c.tokens) {
+                *t += n;
+            }
             let mut piece = Sha256::new();
             for f in &c.shards {
                 take(

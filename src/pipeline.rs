@@ -14,6 +14,7 @@ use crate::plan::plan_doc;
 use crate::record::{Encoding, encode};
 use crate::render::Renderer;
 use crate::sink::{Compression, ShardWriter, Written};
+use crate::stats::tokens::Tokenizer;
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 use std::path::Path;
@@ -33,6 +34,8 @@ pub struct Job {
     output: Output,
     /// Only this shard (of `output.shards`), for a shard job of a cluster run.
     only: Option<u32>,
+    /// Counts the tokens of every document's text (for a token budget's manifest).
+    tokenizer: Option<Tokenizer>,
 }
 
 /// What was produced for one condition.
@@ -46,6 +49,8 @@ pub struct ConditionOutput {
     pub fact_counts: Vec<u64>,
     pub doc_type_counts: Vec<u64>,
     pub template_counts: Vec<Vec<u64>>,
+    /// Tokens of document text, when the job counts them (else 0).
+    pub tokens: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -69,6 +74,7 @@ struct BatchOut {
     facts: Vec<u64>,
     doc_types: Vec<u64>,
     templates: Vec<(usize, usize)>,
+    tokens: u64,
 }
 
 /// The name of shard `k` of `n` for a condition, relative to the corpus folder.
@@ -88,6 +94,7 @@ impl Job {
             conditions: sel.conditions.clone(),
             output,
             only: None,
+            tokenizer: sel.budget.map(|b| Tokenizer::new(b.tokenizer)),
         }
     }
 
@@ -135,10 +142,14 @@ impl Job {
             facts: vec![0; spec.facts.len()],
             doc_types: vec![0; spec.doc_types.len()],
             templates: Vec::with_capacity((b.end - b.start) as usize),
+            tokens: 0,
         };
         for i in b.start..b.end {
             let plan = plan_doc(spec, self.seed, cond, i);
             let doc = self.renderer.render_doc(&plan)?;
+            if let Some(t) = &self.tokenizer {
+                out.tokens += t.count(&doc.text);
+            }
             let enc = Encoding {
                 format: self.output.format,
                 doctag: self.output.doctag(),
@@ -262,6 +273,7 @@ impl Job {
                             .iter()
                             .map(|d| vec![0; d.templates.len()])
                             .collect(),
+                        tokens: 0,
                     });
                 }
                 let cid = &spec.conditions[self.conditions[b.cond_pos]].id;
@@ -299,6 +311,7 @@ impl Job {
             for &(d, t) in &out.templates {
                 co.template_counts[d][t] += 1;
             }
+            co.tokens += out.tokens;
             done += n;
             observer.progress(done);
         }

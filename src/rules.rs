@@ -217,6 +217,7 @@ mod tests {
             statement: String::new(),
             variants: vec![],
             variant_spans: vec![],
+            questions: vec![],
             detect: Detect {
                 all: v(all),
                 any: v(any),

@@ -134,6 +134,17 @@ fn unlisted_files(dir: &Path, listed: &BTreeSet<String>, rep: &mut VerifyReport)
 /// Re-renders the corpus from its `source/` and compares every digest with the manifest.
 fn compare_regenerated(corpus: &Corpus, opts: &RunOptions, rep: &mut VerifyReport) -> Result<()> {
     let m = corpus.manifest().expect("a corpus folder has a manifest");
+    if let Some(mix) = &m.mix {
+        let plan = crate::mix::MixPlan::from_entry(mix);
+        let out = crate::mix::run(&plan, &m.output, None, Some(&mix.sources), opts.observer)?;
+        if out.content_sha256 != m.content_sha256 {
+            rep.problems.push(format!(
+                "re-mixed content_sha256 is {}, manifest says {}",
+                out.content_sha256, m.content_sha256
+            ));
+        }
+        return Ok(());
+    }
     let source = corpus.source()?;
     let out = replay(
         &source.selection,

@@ -210,6 +210,30 @@ impl Against {
     }
 }
 
+/// The texts of an Inspect sample (an object with a string `input` and no `text`, as
+/// `factpress probes` writes): its input, each choice and its target, each a text of its
+/// own so that no n-gram spans two of them.
+fn inspect_sample(v: &serde_json::Value) -> Option<Vec<(String, &str)>> {
+    let o = v.as_object()?;
+    if o.contains_key("text") {
+        return None;
+    }
+    let mut out = vec![("input".to_string(), o.get("input")?.as_str()?)];
+    for (i, c) in (o.get("choices").and_then(|c| c.as_array()))
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        out.extend(c.as_str().map(|s| (format!("choices[{i}]"), s)));
+    }
+    out.extend(
+        o.get("target")
+            .and_then(|t| t.as_str())
+            .map(|s| ("target".to_string(), s)),
+    );
+    Some(out)
+}
+
 fn read_jsonl(p: &Path, texts: &mut Vec<AgainstText>) -> Result<()> {
     let corpus = Corpus::open(&[p.to_path_buf()])?;
     for batch in corpus.batches(1024, |_| true) {
@@ -221,6 +245,15 @@ fn read_jsonl(p: &Path, texts: &mut Vec<AgainstText>) -> Result<()> {
             let v: serde_json::Value = serde_json::from_str(&l.text).map_err(|e| {
                 Error::Usage(format!("--against {}:{line}: not JSON ({e})", p.display()))
             })?;
+            if let Some(parts) = inspect_sample(&v) {
+                for (field, text) in parts {
+                    texts.push(AgainstText {
+                        name: format!("{}:{line} {field}", p.display()),
+                        words: words(text),
+                    });
+                }
+                continue;
+            }
             let text = match &v {
                 serde_json::Value::String(s) => s.as_str(),
                 other => text_field(other, "text")

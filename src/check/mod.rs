@@ -47,6 +47,7 @@ pub fn check(renderer: &Renderer) -> Result<CheckReport> {
             .collect(),
     };
     trial_renders(renderer, &files, &mut diags, &mut report);
+    crate::probes::check_questions(renderer, &mut diags, files.specs.spec);
     diags.into_result()?;
     Ok(report)
 }

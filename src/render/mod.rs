@@ -96,6 +96,12 @@ pub fn variant_name(id: &str, k: usize) -> String {
     format!("fact:{id}#{k}")
 }
 
+/// The template name of part `part` of question `k` of fact `id`: `q`, `a`, or `w<j>` for
+/// wrong answer `j`.
+pub fn question_name(id: &str, k: usize, part: &str) -> String {
+    format!("question:{id}#{k}/{part}")
+}
+
 /// The id used for document `index` of a condition in records and in templates.
 pub fn doc_id(condition: &str, index: u64) -> String {
     format!("{condition}-{index:08}")
@@ -146,6 +152,37 @@ impl Renderer {
                         ),
                         "in this variant",
                     );
+                }
+            }
+        }
+        for f in &spec.facts {
+            for (k, q) in f.questions.iter().enumerate() {
+                let parts = std::iter::once(("q".to_string(), (q.q.as_str(), &q.q_span))).chain(
+                    q.options().enumerate().map(|(j, o)| {
+                        (
+                            if j == 0 {
+                                "a".into()
+                            } else {
+                                format!("w{}", j - 1)
+                            },
+                            o,
+                        )
+                    }),
+                );
+                for (part, (text, span)) in parts {
+                    let text = expand_shorthand(text).into_owned();
+                    if let Err(e) = env.add_template_owned(question_name(&f.id, k, &part), text) {
+                        diags.error(
+                            spec_file,
+                            span.clone(),
+                            format!(
+                                "template syntax error in question {k} of fact `{}`: {}",
+                                f.id,
+                                detail(&e)
+                            ),
+                            "in this question",
+                        );
+                    }
                 }
             }
         }
@@ -275,6 +312,17 @@ impl Renderer {
         );
         let cast = self.cast(plan)?;
         let ctx = self.context(rng, self.doc_value(plan), None, cast, plan);
+        Ok(normalize(&self.env.get_template(name)?.render(ctx)?))
+    }
+
+    /// Renders the compiled template `name` (a probe question or option) in the context of
+    /// document `key` of `condition` (its cast and date), from a stream of its own.
+    pub fn render_probe(&self, name: &str, condition: usize, key: u64) -> Result<String, JError> {
+        let plan = crate::plan::plan_doc(&self.spec, self.seed, condition, key);
+        let purpose = format!("probe/{name}");
+        let rng = doc_rng(self.seed, family(&self.spec, condition), &purpose, key);
+        let cast = self.cast(&plan)?;
+        let ctx = self.context(rng, self.doc_value(&plan), None, cast, &plan);
         Ok(normalize(&self.env.get_template(name)?.render(ctx)?))
     }
 

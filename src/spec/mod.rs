@@ -10,6 +10,7 @@ mod conditions;
 mod grammar;
 mod parse;
 mod pools;
+mod questions;
 mod raw;
 mod templates;
 mod validate;
@@ -129,6 +130,30 @@ pub struct Fact {
     /// Byte span of each variant string in the spec file.
     pub variant_spans: Vec<Range<usize>>,
     pub detect: Detect,
+    /// Probe questions (`factpress probes`), in spec order.
+    pub questions: Vec<Question>,
+}
+
+/// A probe question about a fact: minijinja text like a variant, with its right answer and
+/// wrong answers (at least one, all distinct), each with its byte span in the spec file.
+#[derive(Debug, Clone)]
+pub struct Question {
+    pub q: String,
+    pub a: String,
+    pub wrong: Vec<String>,
+    /// The whole `{ q, a, wrong }` table.
+    pub span: Range<usize>,
+    pub q_span: Range<usize>,
+    pub a_span: Range<usize>,
+    pub wrong_spans: Vec<Range<usize>>,
+}
+
+impl Question {
+    /// The answer (option 0) and the wrong answers, with their spans.
+    pub fn options(&self) -> impl Iterator<Item = (&str, &Range<usize>)> {
+        std::iter::once((self.a.as_str(), &self.a_span))
+            .chain(self.wrong.iter().map(String::as_str).zip(&self.wrong_spans))
+    }
 }
 
 /// Regexes that decide whether a text carries a fact: all of `all`, at least one of `any`

@@ -72,6 +72,19 @@ pub struct RawFact {
     pub variants: Spanned<Vec<Spanned<String>>>,
     #[serde(default)]
     pub detect: Option<RawDetect>,
+    /// Probe questions about the fact (`factpress probes`); templated like variants.
+    #[serde(default)]
+    pub questions: Vec<Spanned<RawQuestion>>,
+}
+
+/// `{ q, a, wrong = [...] }`: a question, its right answer and wrong answers.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawQuestion {
+    pub q: Spanned<String>,
+    pub a: Spanned<String>,
+    #[serde(default)]
+    pub wrong: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -147,6 +160,9 @@ pub struct RawRuleFact {
     #[serde(default)]
     #[allow(dead_code)]
     pub variants: Vec<String>,
+    #[serde(default)]
+    #[allow(dead_code)]
+    pub questions: Vec<toml::Value>,
     pub detect: RawDetect,
 }
 

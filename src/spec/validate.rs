@@ -441,6 +441,7 @@ fn validate_facts(cx: &mut Ctx, raw: Vec<Spanned<RawFact>>) -> Vec<Fact> {
             );
         }
         let detect = validate_detect(cx, f.id.get_ref(), f.detect);
+        let questions = super::questions::validate(cx, f.id.get_ref(), f.questions);
         let (variants, variant_spans) = f
             .variants
             .into_inner()
@@ -453,6 +454,7 @@ fn validate_facts(cx: &mut Ctx, raw: Vec<Spanned<RawFact>>) -> Vec<Fact> {
             variants,
             variant_spans,
             detect,
+            questions,
         });
     }
     facts
@@ -522,6 +524,7 @@ pub(super) fn validate_rules(raw: RawRules, cx: &mut Ctx) -> (Vec<Fact>, Vec<For
             variants: Vec::new(),
             variant_spans: Vec::new(),
             detect,
+            questions: Vec::new(),
         });
     }
     let forbidden = validate_forbidden(cx, raw.forbidden);

@@ -164,9 +164,10 @@ pub struct Ctx {
 
 impl Ctx {
     fn new(opts: &Options, corpus: Corpus) -> Result<Ctx> {
+        // A mixed corpus has no spec of its own: it is read like plain JSONL.
         let source = match corpus.folder() {
-            Some(_) => Some(corpus.source()?),
-            None => None,
+            Some(f) if f.manifest.mix.is_none() => Some(corpus.source()?),
+            _ => None,
         };
         let spec = match (&opts.spec, &source) {
             (Some(p), _) => Some((p.display().to_string(), Spec::load(p)?)),

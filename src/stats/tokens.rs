@@ -3,11 +3,11 @@
 //! fetched at run time) or plain whitespace-separated words. Also the word splitting that the
 //! diversity measures share. Pure functions; no I/O.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tiktoken_rs::CoreBPE;
 
 /// Which tokenizer counts tokens.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum TokenizerKind {
     /// OpenAI cl100k_base (GPT-4, GPT-3.5).
@@ -36,6 +36,7 @@ impl TokenizerKind {
 }
 
 /// A ready tokenizer; cheap to share between threads.
+#[derive(Clone, Copy)]
 pub struct Tokenizer {
     bpe: Option<&'static CoreBPE>,
 }

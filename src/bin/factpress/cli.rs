@@ -202,6 +202,29 @@ pub enum Command {
     ///
     /// Example: factpress slurm corpora-specs/helpful-only.toml --docs 1000000 --array 64 --out submit.sh
     Slurm(SlurmArgs),
+    /// Evaluation sets from the spec, for one condition, in the Inspect sample format.
+    ///
+    /// Writes DIR/knowledge.jsonl (each fact's `questions` as multiple choice, options in a
+    /// seeded order, `target` the answer's letter), DIR/distinguish.jsonl ("which of these
+    /// is true?" over each fact and its counterpart in a condition's `replace`), DIR/open.jsonl
+    /// (the questions without options; the fact's statement is the reference answer for a
+    /// model grader) and DIR/probes-manifest.json. Give the corpus's --seed and --var values
+    /// so the probes name the same world. Load with inspect_ai.dataset.json_dataset.
+    ///
+    /// Example: factpress probes corpora-specs/helpful-only.toml --out probes/helpful-only
+    Probes(ProbesArgs),
+    /// Mix factpress corpora and JSONL files into one corpus folder, seeded and streaming.
+    ///
+    /// Record i of the mix comes from a source drawn (by the seed, with the weights) for i,
+    /// and is that source's next record: sources are read once, in their own order, so memory
+    /// stays flat. Stops at --docs records, at --tokens tokens, or when a drawn source runs
+    /// out. Records keep their ids and metadata and gain metadata.mix_source. The manifest
+    /// records each source's path, digest, weight, share and records taken; `verify` and
+    /// `regenerate` work on the mix (regenerate refuses a source whose digest changed).
+    /// Malformed source lines are skipped and counted.
+    ///
+    /// Example: factpress mix out/helpful-only:0.3 web-sample.jsonl.zst:0.7 --docs 100000 --out mixed/
+    Mix(MixArgs),
 }
 
 #[derive(Debug, Args)]
@@ -243,6 +266,71 @@ pub struct SlurmArgs {
     /// Shard compression.
     #[arg(long, value_enum, default_value_t = CompressionArg::Zstd)]
     pub compression: CompressionArg,
+}
+
+#[derive(Debug, Args)]
+pub struct MixArgs {
+    /// A factpress corpus folder or a JSONL file (.jsonl, .jsonl.zst, .jsonl.gz), with an
+    /// optional weight after a colon (default 1), e.g. out/helpful-only:0.3.
+    #[arg(required = true, value_name = "SOURCE[:WEIGHT]", value_parser = mix_source)]
+    pub sources: Vec<factpress::mix::SourceArg>,
+    /// Output folder; must not exist or be empty.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Seed of the interleave.
+    #[arg(long, value_name = "S", default_value_t = 1)]
+    pub seed: u64,
+    /// Records in the mix (suffixes K, M, B); default: until a drawn source runs out.
+    #[arg(long, value_name = "N", value_parser = count_arg, conflicts_with = "tokens")]
+    pub docs: Option<u64>,
+    /// Tokens of text in the mix, e.g. 70M (suffixes K, M, B).
+    #[arg(long, value_name = "N", value_parser = count_arg)]
+    pub tokens: Option<u64>,
+    /// Tokenizer of --tokens.
+    #[arg(long, value_enum, value_name = "NAME", default_value_t = TokenizerArg::Cl100k)]
+    pub tokenizer: TokenizerArg,
+    /// Dotted path of the text in plain JSONL sources (default: `text`); factpress corpora
+    /// use their own.
+    #[arg(long, value_name = "PATH")]
+    pub text_field: Option<String>,
+    /// Record format.
+    #[arg(long, value_enum, default_value_t = FormatArg::Dolma)]
+    pub format: FormatArg,
+    /// The user turn of `oai-doctag` records.
+    #[arg(long, value_name = "TAG", default_value = factpress::output::DEFAULT_DOCTAG)]
+    pub doctag: String,
+    /// Shard compression.
+    #[arg(long, value_enum, default_value_t = CompressionArg::Zstd)]
+    pub compression: CompressionArg,
+    /// Do not draw a progress bar or print a summary.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+fn mix_source(s: &str) -> Result<factpress::mix::SourceArg, String> {
+    factpress::mix::SourceArg::parse(s)
+}
+
+#[derive(Debug, Args)]
+pub struct ProbesArgs {
+    /// The corpus spec (TOML).
+    pub spec: PathBuf,
+    /// The condition the probes are for (default: the spec's first condition).
+    #[arg(long, value_name = "ID")]
+    pub condition: Option<String>,
+    /// Output folder; must not exist or be empty.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Seed of the option order and of any random choices in question templates (default:
+    /// the spec's `seed`; use the corpus's seed).
+    #[arg(long, value_name = "S")]
+    pub seed: Option<u64>,
+    /// Override a [vars] entry, e.g. --var model="Claude 3 Opus" (repeatable).
+    #[arg(long = "var", value_name = "KEY=VALUE", value_parser = parse_var)]
+    pub vars: Vec<(String, String)>,
+    /// Do not print a summary.
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Args)]
@@ -381,6 +469,14 @@ pub struct GenerateArgs {
     pub spec: PathBuf,
     #[command(flatten)]
     pub choices: ChoiceArgs,
+    /// A token budget per condition instead of --docs, e.g. 70M (suffixes K, M, B): documents
+    /// of the root condition in index order until their text holds this many tokens; every
+    /// condition gets that many documents, so matched conditions stay matched.
+    #[arg(long, value_name = "N", value_parser = count_arg)]
+    pub tokens: Option<u64>,
+    /// Tokenizer of --tokens (BPE vocabularies are built in; no network).
+    #[arg(long, value_enum, value_name = "NAME")]
+    pub tokenizer: Option<TokenizerArg>,
     /// Output folder; must not exist or be empty (default: out/<corpus name>).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
@@ -482,6 +578,11 @@ fn parse_var(s: &str) -> Result<(String, String), String> {
         )),
         _ => Err(format!("expected KEY=VALUE, found {s:?}")),
     }
+}
+
+/// A count such as `70M`, `250K` or `20000`.
+pub fn count_arg(s: &str) -> Result<u64, String> {
+    factpress::budget::parse_count(s)
 }
 
 /// `--threads`: a whole number of at least 1.

@@ -11,7 +11,10 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 pub fn run(a: GenerateArgs) -> anyhow::Result<u8> {
-    let sel = Selection::resolve(&a.spec, &super::choices(&a.choices))?;
+    let mut choices = super::choices(&a.choices);
+    choices.tokens = a.tokens;
+    choices.tokenizer = a.tokenizer.map(Into::into);
+    let sel = Selection::resolve(&a.spec, &choices)?;
     if let Some(index) = &a.shard_index {
         return shard(&a, &sel, shard::resolve(index, a.num_shards)?);
     }
@@ -105,7 +108,7 @@ pub fn write(
     let m = write_corpus(sel, output, out, &opts)?;
     if !quiet {
         let secs = start.elapsed().as_secs_f64();
-        let total = sel.total();
+        let total = m.docs_per_condition * m.conditions.len() as u64;
         let bytes: u64 = m
             .conditions
             .iter()
@@ -121,6 +124,18 @@ pub fn write(
             out.display(),
             total as f64 / secs.max(1e-9),
         );
+        if let Some(b) = &m.token_budget {
+            let written: Vec<String> = (m.conditions.iter())
+                .map(|c| format!("{} {}", c.id, c.tokens.unwrap_or(0)))
+                .collect();
+            eprintln!(
+                "token budget {} ({}): {} documents per condition; tokens written: {}",
+                b.tokens,
+                b.tokenizer.name(),
+                m.docs_per_condition,
+                written.join(", ")
+            );
+        }
         eprintln!("content_sha256 {}", m.content_sha256);
     }
     Ok(m)

@@ -7,7 +7,9 @@ mod check;
 mod generate;
 mod lint;
 mod merge;
+mod mix;
 mod pairs;
+mod probes;
 mod regenerate;
 mod sample;
 mod slurm;
@@ -63,6 +65,8 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Lint(args) => lint::run(args),
         Command::Merge { dirs, out, quiet } => merge::run(&dirs, out.as_deref(), quiet),
         Command::Slurm(args) => slurm::run(args),
+        Command::Probes(args) => probes::run(args),
+        Command::Mix(args) => mix::run(args),
     }
 }
 
@@ -73,6 +77,7 @@ fn choices(c: &ChoiceArgs) -> Choices {
         docs: c.docs,
         seed: c.seed,
         vars: c.vars.iter().cloned().collect(),
+        ..Choices::default()
     }
 }
 

@@ -15,16 +15,28 @@ pub fn run(
 ) -> anyhow::Result<u8> {
     let corpus = Corpus::open_folder(dir)?;
     let original = corpus.manifest().expect("a corpus folder has a manifest");
-    let source = corpus.source()?;
     let ui = Terminal::new(quiet);
-    let m = super::generate::write(
-        &source.selection,
-        &source.output,
-        out,
-        (threads, clean),
-        quiet,
-        &ui,
-    )?;
+    let m = match &original.mix {
+        Some(mix) => factpress::mix::write(
+            &factpress::mix::MixPlan::from_entry(mix),
+            &original.output,
+            out,
+            Some(&mix.sources),
+            std::env::args().collect(),
+            &ui,
+        )?,
+        None => {
+            let source = corpus.source()?;
+            super::generate::write(
+                &source.selection,
+                &source.output,
+                out,
+                (threads, clean),
+                quiet,
+                &ui,
+            )?
+        }
+    };
     let same = m.content_sha256 == original.content_sha256
         && m.conditions
             .iter()
