@@ -172,6 +172,10 @@ pub fn write_shard(
     id: ShardId,
     opts: &RunOptions,
 ) -> Result<(ShardRun, PathBuf)> {
+    // A token budget is measured by every shard job on its own (the same count everywhere:
+    // it depends on the spec, seed and budget only).
+    let renderer = Arc::new(sel.renderer()?);
+    let sel = &sel.measured(&renderer, opts.threads, opts.observer)?;
     output.check(sel.docs)?;
     if id.count != output.shards || id.index >= id.count {
         return Err(Error::Usage(format!(
@@ -204,7 +208,6 @@ pub fn write_shard(
         clean: true,
     };
     stale_folders(&dir, &clean)?;
-    let renderer = Arc::new(sel.renderer()?);
     let report = crate::check::check(&renderer)?;
     report.warnings.iter().for_each(|w| opts.observer.warn(w));
     let job = Job::new(sel, renderer, output.clone()).only_shard(id.index);

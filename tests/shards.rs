@@ -484,3 +484,27 @@ fn audit_merge_refuses_missing_duplicated_and_foreign_parts() {
     );
     assert!(err.contains("needs --report"), "{err}");
 }
+
+#[test]
+fn shards_of_a_token_budget_merge_to_the_single_run() {
+    // Every shard job measures the budget on its own and gets the same count.
+    let tmp = tempfile::tempdir().unwrap();
+    let budget = ["--tokens", "20K"];
+    generate(
+        &tmp.path().join("single"),
+        &["--tokens", "20K", "--shards", "3"],
+    );
+    let parts = tmp.path().join("parts");
+    for k in [1, 2, 0] {
+        shard(&parts, k, 3, &budget);
+    }
+    let merged = tmp.path().join("merged");
+    merge(&[&parts], &merged).success();
+    let single = comparable(&tmp.path().join("single"));
+    assert_eq!(comparable(&merged), single);
+    assert!(single["conditions"][0]["tokens"].as_u64().unwrap() >= 20_000);
+    assert_eq!(
+        files(&merged.join("data")),
+        files(&tmp.path().join("single/data"))
+    );
+}

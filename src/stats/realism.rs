@@ -127,7 +127,11 @@ impl Gathered<'_> {
             },
             top_sentences,
             fact_diversity: self.fact_diversity(),
-            long_doc_facts: self.ctx.masker.as_ref().map(|_| long_doc_facts(&acc.long_docs)),
+            long_doc_facts: self
+                .ctx
+                .masker
+                .as_ref()
+                .map(|_| long_doc_facts(&acc.long_docs)),
             predictability: self.predictability.take().expect("measured once"),
         }
     }
@@ -169,6 +173,10 @@ fn long_doc_facts(docs: &[(u64, u64)]) -> LongDocFacts {
         min_words: LONG_DOC_WORDS,
         documents: docs.len() as u64,
         median_share: round6(median),
-        overall_share: if w == 0 { 0.0 } else { round6(f as f64 / w as f64) },
+        overall_share: if w == 0 {
+            0.0
+        } else {
+            round6(f as f64 / w as f64)
+        },
     }
 }

@@ -157,8 +157,8 @@ pub fn pass1(ctx: &Ctx, lines: &[Line]) -> ChunkOut {
             }
         }
         let facts = ctx.fact_texts(&p);
-        let fact_words = (facts.as_ref())
-            .map(|f| f.iter().map(|(_, t)| whitespace_words(t)).sum::<u64>());
+        let fact_words =
+            (facts.as_ref()).map(|f| f.iter().map(|(_, t)| whitespace_words(t)).sum::<u64>());
         ctx.long_ngrams(text, facts.as_deref(), |h, _| {
             *out.long.entry(h).or_default() += 1;
         });
