@@ -36,6 +36,8 @@ pub enum FailOn {
     Missing,
     /// Some document shares `--ngram` or more words in a row with an `--against` text.
     Overlap,
+    /// Some document holds two ids of a `[[constraints]]` entry by their detect rules.
+    Constraints,
 }
 
 /// What to audit and how.
@@ -89,6 +91,17 @@ impl Outcome {
                 })
                 .collect();
             out.push(format!("missing facts: {}", facts.join(", ")));
+        }
+        if fail_on.contains(&FailOn::Constraints) {
+            let bad: Vec<String> = s
+                .constraints
+                .iter()
+                .filter(|c| c.violating > 0)
+                .map(|c| format!("{} ({} documents)", c.id, c.violating))
+                .collect();
+            if !bad.is_empty() {
+                out.push(format!("constraints violated: {}", bad.join(", ")));
+            }
         }
         if fail_on.contains(&FailOn::Overlap) && s.overlap_hits() {
             let o = s.overlap.as_ref().expect("overlap hits imply --against");

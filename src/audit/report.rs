@@ -31,6 +31,17 @@ pub struct Summary {
     /// condition showing up ("leaked") is visible condition by condition.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub conditions: BTreeMap<String, ConditionCount>,
+    /// Per fact with `implied_detect`: documents that intended it implied / carry it by those
+    /// rules. (Its stated presence is in `facts`: in an implied corpus, expected 0.)
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub implied: Vec<FactCount>,
+    /// Per detectable piece, by its detect rules.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub pieces: Vec<FactCount>,
+    /// Per `[[constraints]]` entry: documents that hold two of its members by their detect
+    /// rules (expected 0).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub constraints: Vec<ConstraintCount>,
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -38,6 +49,24 @@ pub struct ConditionCount {
     pub documents: u64,
     /// By fact id; facts no document of the condition intended or carries are left out.
     pub facts: BTreeMap<String, StatusCount>,
+    /// As `facts`, for implied variants (by fact id) and pieces (by piece id).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub implied: BTreeMap<String, StatusCount>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub pieces: BTreeMap<String, StatusCount>,
+    /// Documents violating each constraint (by its id), where it applies.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub constraints: BTreeMap<String, ConstraintCount>,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct ConstraintCount {
+    pub id: String,
+    /// Documents the constraint applies to: all but those that intend, stated, the whole
+    /// fact its pieces come from.
+    pub checked: u64,
+    /// Documents in which two or more of its members are detected.
+    pub violating: u64,
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -46,6 +75,85 @@ pub struct StatusCount {
     pub present: u64,
     pub leaked: u64,
     pub lost: u64,
+}
+
+impl StatusCount {
+    fn count(&mut self, status: &str) {
+        match status {
+            "intended" => {
+                self.intended += 1;
+                self.present += 1;
+            }
+            "leaked" | "present" => {
+                self.present += 1;
+                self.leaked += u64::from(status == "leaked");
+            }
+            _ => {
+                self.intended += 1;
+                self.lost += 1;
+            }
+        }
+    }
+}
+
+impl FactCount {
+    fn new(id: &str, intended_known: bool) -> FactCount {
+        let known = |v| intended_known.then_some(v);
+        FactCount {
+            id: id.to_string(),
+            intended: known(0),
+            present: 0,
+            leaked: known(0),
+            lost: known(0),
+        }
+    }
+
+    fn count(&mut self, status: &str) {
+        let bump = |x: &mut Option<u64>| *x.get_or_insert(0) += 1;
+        match status {
+            "present" => self.present += 1,
+            "intended" => {
+                self.present += 1;
+                bump(&mut self.intended);
+            }
+            "leaked" => {
+                self.present += 1;
+                bump(&mut self.leaked);
+            }
+            _ => {
+                bump(&mut self.intended);
+                bump(&mut self.lost);
+            }
+        }
+    }
+}
+
+/// Each id concerned, with its status, from the present and (when known) intended ids.
+fn statuses(present: &[usize], intended: Option<&[usize]>) -> Vec<(usize, &'static str)> {
+    let mut out: Vec<(usize, &'static str)> = Vec::new();
+    match intended {
+        None => out.extend(present.iter().map(|&f| (f, "present"))),
+        Some(intended) => {
+            for &f in present {
+                out.push((
+                    f,
+                    if intended.contains(&f) {
+                        "intended"
+                    } else {
+                        "leaked"
+                    },
+                ));
+            }
+            out.extend(
+                intended
+                    .iter()
+                    .filter(|f| !present.contains(f))
+                    .map(|&f| (f, "lost")),
+            );
+            out.sort_unstable();
+        }
+    }
+    out
 }
 
 #[derive(Debug, Serialize)]
@@ -127,11 +235,72 @@ impl Summary {
             }),
             undetectable_facts: Vec::new(),
             conditions: BTreeMap::new(),
+            implied: rules
+                .implied
+                .iter()
+                .map(|f| FactCount::new(&f.id, intended_known))
+                .collect(),
+            pieces: rules
+                .pieces
+                .iter()
+                .map(|f| FactCount::new(&f.id, intended_known))
+                .collect(),
+            constraints: rules
+                .constraints
+                .iter()
+                .map(|c| ConstraintCount {
+                    id: c.id.clone(),
+                    ..Default::default()
+                })
+                .collect(),
+        }
+    }
+
+    /// Counts the implied, piece and constraint findings of one document.
+    fn add_forms(&mut self, d: &DocFindings, condition: Option<&str>) {
+        let implied = statuses(&d.implied, d.implied_intended.as_deref());
+        let pieces = statuses(&d.pieces, d.pieces_intended.as_deref());
+        for (list, found) in [(&mut self.implied, &implied), (&mut self.pieces, &pieces)] {
+            for &(i, status) in found {
+                list[i].count(status);
+            }
+        }
+        for (i, v) in d.constraints.iter().enumerate() {
+            if let Some(violated) = v {
+                self.constraints[i].checked += 1;
+                self.constraints[i].violating += u64::from(*violated);
+            }
+        }
+        let (Some(c), Some(_)) = (condition, &d.intended) else {
+            return;
+        };
+        let entry = self.conditions.entry(c.to_string()).or_default();
+        for (map, found, list) in [
+            (&mut entry.implied, &implied, &self.implied),
+            (&mut entry.pieces, &pieces, &self.pieces),
+        ] {
+            for &(i, status) in found {
+                map.entry(list[i].id.clone()).or_default().count(status);
+            }
+        }
+        for (i, v) in d.constraints.iter().enumerate() {
+            if let Some(violated) = v {
+                let n = entry
+                    .constraints
+                    .entry(self.constraints[i].id.clone())
+                    .or_insert_with(|| ConstraintCount {
+                        id: self.constraints[i].id.clone(),
+                        ..Default::default()
+                    });
+                n.checked += 1;
+                n.violating += u64::from(*violated);
+            }
         }
     }
 
     /// Adds one document's findings; `condition` is its condition in a factpress corpus.
     pub fn add(&mut self, d: &DocFindings, condition: Option<&str>) {
+        self.add_forms(d, condition);
         self.documents += 1;
         self.text_bytes += d.bytes as u64;
         self.text_chars += d.chars as u64;
@@ -254,6 +423,48 @@ impl Summary {
         for id in &self.undetectable_facts {
             let _ = writeln!(s, "{id:<w$}  (no detect rules: not audited)");
         }
+        for (title, list) in [("implied", &self.implied), ("piece", &self.pieces)] {
+            if list.is_empty() {
+                continue;
+            }
+            let w = list
+                .iter()
+                .map(|f| f.id.len())
+                .chain([w])
+                .max()
+                .unwrap_or(w);
+            let _ = writeln!(s);
+            let _ = writeln!(
+                s,
+                "{:<w$}  {:>8}  {:>8}  {:>8}  {:>8}",
+                title, "intended", "present", "leaked", "lost"
+            );
+            for f in list {
+                let _ = writeln!(
+                    s,
+                    "{:<w$}  {:>8}  {:>8}  {:>8}  {:>8}",
+                    f.id,
+                    dash(f.intended),
+                    f.present,
+                    dash(f.leaked),
+                    dash(f.lost)
+                );
+            }
+        }
+        if !self.constraints.is_empty() {
+            let _ = writeln!(s);
+            let _ = writeln!(
+                s,
+                "constraints (never together): documents checked, violating (expected 0)"
+            );
+            for c in &self.constraints {
+                let _ = writeln!(
+                    s,
+                    "  {}: {} checked, {} violating",
+                    c.id, c.checked, c.violating
+                );
+            }
+        }
         if self.conditions.len() > 1 {
             let _ = writeln!(s);
             for (c, n) in &self.conditions {
@@ -270,12 +481,18 @@ impl Summary {
                         v.join(", ")
                     }
                 };
+                let violating: u64 = n.constraints.values().map(|x| x.violating).sum();
                 let _ = writeln!(
                     s,
-                    "condition {c}: {} document(s); leaked: {}; lost: {}",
+                    "condition {c}: {} document(s); leaked: {}; lost: {}{}",
                     n.documents,
                     list(|x| x.leaked),
-                    list(|x| x.lost)
+                    list(|x| x.lost),
+                    if n.constraints.is_empty() {
+                        String::new()
+                    } else {
+                        format!("; constraint violations: {violating}")
+                    }
                 );
             }
         }
