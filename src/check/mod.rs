@@ -324,12 +324,7 @@ fn frame_trials(
                 if let Some(pos) = spec.templates.iter().position(|t| &t.name == template) {
                     let text = &spec.templates[pos].text;
                     let at = text.find("body").map_or(0..0, |i| i..i + 4);
-                    diags.error(
-                        files.templates[pos],
-                        at,
-                        crate::render::detail(&e),
-                        "here",
-                    );
+                    diags.error(files.templates[pos], at, crate::render::detail(&e), "here");
                 }
             }
             Err(e) => report_render_error(spec, files, diags, e),
