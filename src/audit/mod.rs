@@ -7,6 +7,7 @@
 //! thread count. Reads corpora; writes only the report and attribute files it is asked for.
 
 pub mod attributes;
+mod forms;
 pub mod overlap;
 pub mod report;
 pub mod scan;
