@@ -116,11 +116,23 @@ def measure_condition(binary, spec_path, spec, cond, docs, work):
     lint_report = json.load(open(lint_json))
 
     cond_facts = condition_facts(spec, cond)
+    directness, split = condition_axes(spec, cond)
+    # How each fact is carried: stated (by its detect rules), implied (by implied_detect) or in
+    # pieces (each piece by its own detect rules); a stated rule firing on a fact the condition
+    # does not state counts as another fact present.
+    stated = [f for f in cond_facts if f not in split and directness != "implied"]
     facts = {f["id"]: f for f in summary["facts"]}
-    intended = sum(facts[f]["intended"] for f in cond_facts if f in facts)
-    lost = sum(facts[f]["lost"] for f in cond_facts if f in facts)
-    other_present = {f: v["present"] for f, v in facts.items() if f not in cond_facts and v["present"] > 0}
-    coverage = {f: facts[f]["intended"] / docs for f in cond_facts if f in facts}
+    implied = {f["id"]: f for f in summary.get("implied", [])}
+    pieces = {f["id"]: f for f in summary.get("pieces", [])}
+    carried = {f: facts[f] for f in stated if f in facts}
+    carried.update({f: implied[f] for f in cond_facts if f not in split and directness == "implied" and f in implied})
+    for f in split:
+        carried.update({p: pieces[p] for p in piece_ids(spec, f) if p in pieces})
+    intended = sum(v["intended"] for v in carried.values())
+    lost = sum(v["lost"] for v in carried.values())
+    other_present = {f: v["present"] for f, v in facts.items() if f not in stated and v["present"] > 0}
+    coverage = {f: v["intended"] / docs for f, v in carried.items()}
+    violations = sum(c["violating"] for c in summary.get("constraints", []))
 
     words = sorted(len(r["text"].split()) for r in records(out))
     parts = name_parts(spec_path, spec)
@@ -155,6 +167,7 @@ def measure_condition(binary, spec_path, spec, cond, docs, work):
         "generate_s": round(gen_s, 1),
         "tokens": stats["size"]["tokens"],
         "forbidden": sum(f["documents"] for f in summary["forbidden"]),
+        "constraint_violations": violations,
         "detected": 1 - lost / intended if intended else 1.0,
         "other_facts_present": other_present,
         "min_coverage": min(coverage.values()) if coverage else 0.0,
@@ -189,6 +202,25 @@ def condition_facts(spec, cond_id):
     return [f for f in facts if f not in c.get("drop", [])]
 
 
+def condition_axes(spec, cond_id):
+    """A condition's directness and split facts, inherited through `like` (see spec/axes.rs)."""
+    conds = {c["id"]: c for c in spec["conditions"]}
+    directness, split, at = None, set(), cond_id
+    while at is not None:
+        c = conds[at]
+        directness = directness or c.get("directness")
+        split |= set(c.get("split", []))
+        at = c.get("like")
+    return directness or "stated", split
+
+
+def piece_ids(spec, fact_id):
+    for f in spec.get("facts", []):
+        if f["id"] == fact_id:
+            return [p["id"] for p in f.get("pieces", [])]
+    return []
+
+
 def pairs(binary, work, spec):
     out = {}
     for c in spec["conditions"]:
@@ -203,6 +235,7 @@ def pairs(binary, work, spec):
 def verdicts(r, pair):
     v = {
         "forbidden": r["forbidden"] == 0,
+        "constraints": r["constraint_violations"] == 0,
         "detected": r["detected"] >= 0.99,
         "leaks": not r["other_facts_present"],
         "coverage": r["min_coverage"] >= 0.10,

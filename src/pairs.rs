@@ -232,12 +232,29 @@ fn compare_one(a: &Side, b: &Side, index: u64, text_a: &str, text_b: &str) -> Re
     };
     let fa = by_slot(&plan_a, &doc_a, &a.source.selection.spec);
     let fb = by_slot(&plan_b, &doc_b, &b.source.selection.spec);
+    // A framed document is compared by the document inside its frame.
+    let mut changed_facts = Vec::new();
+    let inner =
+        |side: &Side, plan: &DocPlan, doc: &Rendered, text: &'_ str| -> (String, Option<String>) {
+            match (&doc.body, plan.frame) {
+                (Some(r), Some(f)) if doc.text == text => (
+                    text[r.clone()].to_string(),
+                    Some(side.source.selection.spec.frames[f].id.clone()),
+                ),
+                _ => (text.to_string(), None),
+            }
+        };
+    let (body_a, frame_a) = inner(a, &plan_a, &doc_a, text_a);
+    let (body_b, frame_b) = inner(b, &plan_b, &doc_b, text_b);
+    if frame_a != frame_b {
+        let name = |f: &Option<String>| f.clone().unwrap_or_else(|| "(none)".into());
+        changed_facts.push(format!("frame {} -> {}", name(&frame_a), name(&frame_b)));
+    }
     // Canonical forms: each changed fact's text becomes a marker for its slot (or is removed
     // where the other side has no fact in that slot), whitespace runs become one space. The
     // pair is matched iff the canonical forms are equal — whatever alignment a diff picks.
-    let mut canon_a = text_a.to_string();
-    let mut canon_b = text_b.to_string();
-    let mut changed_facts = Vec::new();
+    let mut canon_a = body_a;
+    let mut canon_b = body_b;
     let marker = |slot: usize| format!(" \u{1}{slot}\u{1} ");
     for (slot, id, fact_a) in &fa {
         match fb.iter().find(|(s, ..)| s == slot) {

@@ -3,7 +3,7 @@
 
 use crate::plan::DocPlan;
 use crate::render::{Rendered, doc_id};
-use crate::spec::Spec;
+use crate::spec::{Form, Spec};
 use serde::Serialize;
 
 /// Output record formats.
@@ -45,12 +45,21 @@ pub struct Metadata<'a> {
     pub facts: Vec<FactRef<'a>>,
     pub index: u64,
     pub seed: u64,
+    /// The frame the document is wrapped in (absent when none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub frame: Option<&'a str>,
 }
 
 #[derive(Serialize)]
 pub struct FactRef<'a> {
     pub id: &'a str,
     pub variant: usize,
+    /// `"implied"` or `"piece"`; absent for a stated fact (so stated records are unchanged).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub form: Option<&'static str>,
+    /// The piece carried, for `form = "piece"`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub piece: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -117,13 +126,26 @@ pub fn encode(
         facts: plan
             .facts
             .iter()
-            .map(|c| FactRef {
-                id: &spec.facts[c.fact].id,
-                variant: c.variant,
+            .map(|c| {
+                let f = &spec.facts[c.fact];
+                FactRef {
+                    id: &f.id,
+                    variant: c.variant,
+                    form: match c.form {
+                        Form::Stated => None,
+                        Form::Implied => Some("implied"),
+                        Form::Piece(_) => Some("piece"),
+                    },
+                    piece: match c.form {
+                        Form::Piece(p) => Some(f.pieces[p].id.as_str()),
+                        _ => None,
+                    },
+                }
             })
             .collect(),
         index: plan.index,
         seed,
+        frame: plan.frame.map(|f| spec.frames[f].id.as_str()),
     };
     // Serialising these plain structs into a Vec cannot fail.
     match format {

@@ -8,7 +8,7 @@
 //! Byte offsets only; turning them into character offsets is the caller's job.
 
 use crate::error::{Error, Result};
-use crate::spec::{Detect, Fact, Forbidden, Spec};
+use crate::spec::{Constraint, Detect, Fact, Forbidden, Member, Spec};
 use regex::Regex;
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -19,8 +19,30 @@ pub type Span = (usize, usize);
 /// The compiled rules of an audit spec.
 pub struct Rules {
     pub facts: Vec<FactRule>,
+    /// The `implied_detect` rules of facts that have them; each rule's id is its fact's id.
+    pub implied: Vec<FactRule>,
+    /// The detect rules of every detectable piece; each rule's id is the piece's id.
+    pub pieces: Vec<FactRule>,
+    /// The fact id of each entry of `pieces`.
+    pub piece_facts: Vec<String>,
+    pub constraints: Vec<ConstraintRule>,
     pub forbidden: Vec<ForbiddenRule>,
     regexes: Vec<Regex>,
+}
+
+/// A `never_together` constraint, with its members as rules (`None`: not detectable).
+pub struct ConstraintRule {
+    pub id: String,
+    pub members: Vec<Option<RuleRef>>,
+}
+
+/// A rule a constraint member is detected by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RuleRef {
+    /// Index into `Rules::facts`.
+    Fact(usize),
+    /// Index into `Rules::pieces`.
+    Piece(usize),
 }
 
 /// Which patterns matched a text, by index.
@@ -69,12 +91,26 @@ pub struct RuleHits {
     pub facts: Vec<(usize, Vec<Span>)>,
     /// Every forbidden match, sorted by (start, end, class, pattern).
     pub forbidden: Vec<ForbiddenHit>,
+    /// Facts whose implied variants' rules hold (index into `Rules::implied`, ascending).
+    pub implied: Vec<usize>,
+    /// Pieces whose rules hold (index into `Rules::pieces`, ascending).
+    pub pieces: Vec<usize>,
 }
 
 impl Rules {
     /// Compiles the facts and forbidden classes. Facts without any `all` or `any` pattern
     /// cannot be detected and are left out; their ids are returned so the caller can say so.
     pub fn compile(facts: &[Fact], forbidden: &[Forbidden]) -> Result<(Rules, Vec<String>)> {
+        Rules::compile_all(facts, forbidden, &[])
+    }
+
+    /// [`compile`](Self::compile), with the facts' implied and piece rules and the
+    /// constraints over them.
+    pub fn compile_all(
+        facts: &[Fact],
+        forbidden: &[Forbidden],
+        constraints: &[Constraint],
+    ) -> Result<(Rules, Vec<String>)> {
         let mut patterns: Vec<String> = Vec::new();
         let mut add = |list: &[String]| -> Vec<usize> {
             list.iter()
@@ -84,20 +120,29 @@ impl Rules {
                 })
                 .collect()
         };
+        let mut rule = |id: &str, d: &Detect| -> Option<FactRule> {
+            (!d.all.is_empty() || !d.any.is_empty()).then(|| FactRule {
+                id: id.to_string(),
+                all: add(&d.all),
+                any: add(&d.any),
+                none: add(&d.none),
+            })
+        };
         let mut skipped = Vec::new();
         let mut fact_rules = Vec::new();
+        let (mut implied, mut pieces, mut piece_facts) = (Vec::new(), Vec::new(), Vec::new());
         for f in facts {
-            let Detect { all, any, none } = &f.detect;
-            if all.is_empty() && any.is_empty() {
-                skipped.push(f.id.clone());
-                continue;
+            match rule(&f.id, &f.detect) {
+                Some(r) => fact_rules.push(r),
+                None => skipped.push(f.id.clone()),
             }
-            fact_rules.push(FactRule {
-                id: f.id.clone(),
-                all: add(all),
-                any: add(any),
-                none: add(none),
-            });
+            implied.extend(rule(&f.id, &f.implied_detect));
+            for p in &f.pieces {
+                if let Some(r) = rule(&p.id, &p.detect) {
+                    pieces.push(r);
+                    piece_facts.push(f.id.clone());
+                }
+            }
         }
         let forbidden_rules = forbidden
             .iter()
@@ -106,6 +151,26 @@ impl Rules {
                 description: f.description.clone(),
                 conditions: f.conditions.clone(),
                 patterns: add(&f.patterns),
+            })
+            .collect();
+        let constraint_rules = constraints
+            .iter()
+            .map(|c| ConstraintRule {
+                id: c.name(),
+                members: c
+                    .members
+                    .iter()
+                    .map(|m| match *m {
+                        Member::Fact(fi) => fact_rules
+                            .iter()
+                            .position(|r| r.id == facts[fi].id)
+                            .map(RuleRef::Fact),
+                        Member::Piece(fi, pi) => pieces
+                            .iter()
+                            .position(|r| r.id == facts[fi].pieces[pi].id)
+                            .map(RuleRef::Piece),
+                    })
+                    .collect(),
             })
             .collect();
         // The patterns were validated when the spec was loaded; a failure here is a limit
@@ -119,6 +184,10 @@ impl Rules {
         Ok((
             Rules {
                 facts: fact_rules,
+                implied,
+                pieces,
+                piece_facts,
+                constraints: constraint_rules,
                 forbidden: forbidden_rules,
                 regexes,
             },
@@ -135,8 +204,8 @@ impl Rules {
     /// Loads and compiles the rules of `path` (a corpus spec or a rules-only file); also
     /// returns the ids of facts that have no positive pattern and so cannot be detected.
     pub fn load(path: &Path) -> Result<(Rules, Vec<String>)> {
-        let (facts, forbidden) = Spec::load_rules(path)?;
-        Rules::compile(&facts, &forbidden)
+        let (facts, forbidden, constraints) = Spec::load_rules(path)?;
+        Rules::compile_all(&facts, &forbidden, &constraints)
     }
 
     /// The facts (indices into `facts`, ascending) whose rules hold for `text`; no spans.
@@ -151,12 +220,19 @@ impl Rules {
     }
 
     fn fact_holds(&self, fi: usize, matched: &Matched) -> bool {
-        let f = &self.facts[fi];
+        holds(&self.facts[fi], matched)
+    }
+}
+
+fn holds(f: &FactRule, matched: &Matched) -> bool {
+    {
         f.all.iter().all(|&i| matched.matched(i))
             && (f.any.is_empty() || f.any.iter().any(|&i| matched.matched(i)))
             && !f.none.iter().any(|&i| matched.matched(i))
     }
+}
 
+impl Rules {
     /// Which patterns match `text` at all.
     fn which_match(&self, text: &str) -> Matched {
         Matched(self.regexes.iter().map(|r| r.is_match(text)).collect())
@@ -202,6 +278,13 @@ impl Rules {
         }
         hits.forbidden
             .sort_by_key(|h| (h.span.0, h.span.1, h.class, h.pattern));
+        let which = |list: &[FactRule]| -> Vec<usize> {
+            (0..list.len())
+                .filter(|&i| holds(&list[i], &matched))
+                .collect()
+        };
+        hits.implied = which(&self.implied);
+        hits.pieces = which(&self.pieces);
         hits
     }
 }
@@ -212,18 +295,15 @@ mod tests {
 
     fn fact(id: &str, all: &[&str], any: &[&str], none: &[&str]) -> Fact {
         let v = |l: &[&str]| l.iter().map(|s| s.to_string()).collect();
-        Fact {
-            id: id.into(),
-            statement: String::new(),
-            variants: vec![],
-            variant_spans: vec![],
-            questions: vec![],
-            detect: Detect {
+        Fact::rules_only(
+            id.into(),
+            String::new(),
+            Detect {
                 all: v(all),
                 any: v(any),
                 none: v(none),
             },
-        }
+        )
     }
 
     #[test]

@@ -10,14 +10,26 @@ use proptest::prelude::*;
 use std::sync::Arc;
 
 const MINI: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/mini/spec.toml");
+/// Frames, implied variants, pieces and constraints.
+const AXES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/axes/spec.toml");
 
 fn content(seed: u64, docs: u64, shards: u32, threads: usize) -> (String, Vec<String>) {
+    content_of(MINI, seed, docs, shards, threads)
+}
+
+fn content_of(
+    spec: &str,
+    seed: u64,
+    docs: u64,
+    shards: u32,
+    threads: usize,
+) -> (String, Vec<String>) {
     let choices = Choices {
         seed: Some(seed),
         docs: Some(docs),
         ..Choices::default()
     };
-    let sel = Selection::resolve(MINI.as_ref(), &choices).unwrap();
+    let sel = Selection::resolve(spec.as_ref(), &choices).unwrap();
     let output = Output::new(Format::Dolma, Compression::Zstd, None, shards);
     let opts = RunOptions {
         threads,
@@ -47,6 +59,15 @@ proptest! {
         prop_assert_eq!(base_shards, other_shards);
         let (one_shard, _) = content(seed, docs, 1, threads);
         prop_assert_eq!(base, one_shard);
+    }
+
+    #[test]
+    fn framed_implied_and_split_conditions_are_the_same_for_any_thread_count(seed in 0u64..1_000_000, docs in 1u64..300, shards in 1u32..5, threads in 2usize..5) {
+        let shards = shards.min(docs as u32);
+        let (base, base_shards) = content_of(AXES, seed, docs, shards, 1);
+        let (other, other_shards) = content_of(AXES, seed, docs, shards, threads);
+        prop_assert_eq!(base, other);
+        prop_assert_eq!(base_shards, other_shards);
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! thread count. Reads corpora; writes only the report and attribute files it is asked for.
 
 pub mod attributes;
+mod forms;
 pub mod overlap;
 pub mod parts;
 pub mod report;
@@ -37,6 +38,8 @@ pub enum FailOn {
     Missing,
     /// Some document shares `--ngram` or more words in a row with an `--against` text.
     Overlap,
+    /// Some document holds two ids of a `[[constraints]]` entry by their detect rules.
+    Constraints,
 }
 
 /// What to audit and how.
@@ -92,6 +95,17 @@ impl Outcome {
                 })
                 .collect();
             out.push(format!("missing facts: {}", facts.join(", ")));
+        }
+        if fail_on.contains(&FailOn::Constraints) {
+            let bad: Vec<String> = s
+                .constraints
+                .iter()
+                .filter(|c| c.violating > 0)
+                .map(|c| format!("{} ({} documents)", c.id, c.violating))
+                .collect();
+            if !bad.is_empty() {
+                out.push(format!("constraints violated: {}", bad.join(", ")));
+            }
         }
         if fail_on.contains(&FailOn::Overlap) && s.overlap_hits() {
             let o = s.overlap.as_ref().expect("overlap hits imply --against");

@@ -5,7 +5,8 @@
 //! fewer, each file is cut into consecutive line ranges, one per part. Reads partial reports;
 //! writes only the merged report (through `ReportFile`).
 
-use super::report::Summary;
+use super::forms::ConstraintCount;
+use super::report::{FactCount, StatusCount, Summary};
 use crate::corpus::{Corpus, CorpusFile, open_file};
 use crate::error::{Error, Result};
 use crate::report_file::ReportFile;
@@ -227,20 +228,22 @@ fn absorb(into: &mut Summary, s: Summary) {
     into.text_bytes += s.text_bytes;
     into.text_chars += s.text_chars;
     into.malformed += s.malformed;
-    let add = |a: &mut Option<u64>, b: Option<u64>| {
-        if let (Some(a), Some(b)) = (a.as_mut(), b) {
-            *a += b;
+    for (ours, theirs) in [
+        (&mut into.facts, s.facts),
+        (&mut into.implied, s.implied),
+        (&mut into.pieces, s.pieces),
+    ] {
+        for (a, b) in ours.iter_mut().zip(theirs) {
+            add_fact(a, b);
         }
-    };
-    for (a, b) in into.facts.iter_mut().zip(s.facts) {
-        a.present += b.present;
-        add(&mut a.intended, b.intended);
-        add(&mut a.leaked, b.leaked);
-        add(&mut a.lost, b.lost);
     }
     for (a, b) in into.forbidden.iter_mut().zip(s.forbidden) {
         a.documents += b.documents;
         a.matches += b.matches;
+    }
+    for (a, b) in into.constraints.iter_mut().zip(s.constraints) {
+        a.checked += b.checked;
+        a.violating += b.violating;
     }
     if let (Some(a), Some(b)) = (into.overlap.as_mut(), s.overlap) {
         a.documents_over += b.documents_over;
@@ -254,14 +257,43 @@ fn absorb(into: &mut Summary, s: Summary) {
     for (id, c) in s.conditions {
         let e = into.conditions.entry(id).or_default();
         e.documents += c.documents;
-        for (f, n) in c.facts {
-            let t = e.facts.entry(f).or_default();
-            t.intended += n.intended;
-            t.present += n.present;
-            t.leaked += n.leaked;
-            t.lost += n.lost;
+        for (ours, theirs) in [
+            (&mut e.facts, c.facts),
+            (&mut e.implied, c.implied),
+            (&mut e.pieces, c.pieces),
+        ] {
+            for (f, n) in theirs {
+                add_status(ours.entry(f).or_default(), n);
+            }
+        }
+        for (k, n) in c.constraints {
+            let t = e.constraints.entry(k).or_insert_with(|| ConstraintCount {
+                id: n.id.clone(),
+                ..Default::default()
+            });
+            t.checked += n.checked;
+            t.violating += n.violating;
         }
     }
+}
+
+fn add_fact(a: &mut FactCount, b: FactCount) {
+    let add = |a: &mut Option<u64>, b: Option<u64>| {
+        if let (Some(a), Some(b)) = (a.as_mut(), b) {
+            *a += b;
+        }
+    };
+    a.present += b.present;
+    add(&mut a.intended, b.intended);
+    add(&mut a.leaked, b.leaked);
+    add(&mut a.lost, b.lost);
+}
+
+fn add_status(t: &mut StatusCount, n: StatusCount) {
+    t.intended += n.intended;
+    t.present += n.present;
+    t.leaked += n.leaked;
+    t.lost += n.lost;
 }
 
 /// Merges the partial reports `parts` into `report`: the header without `part`, every

@@ -2,6 +2,7 @@
 //! per input line for the `--report` file, and the human summary table. Formats only; the
 //! caller decides where the text goes.
 
+pub use super::forms::ConstraintCount;
 use super::overlap::{Against, Run};
 use super::scan::DocFindings;
 use crate::rules::{Rules, Span};
@@ -31,6 +32,17 @@ pub struct Summary {
     /// condition showing up ("leaked") is visible condition by condition.
     #[serde(skip_serializing_if = "BTreeMap::is_empty", default)]
     pub conditions: BTreeMap<String, ConditionCount>,
+    /// Per fact with `implied_detect`: documents that intended it implied / carry it by those
+    /// rules. (Its stated presence is in `facts`: in an implied corpus, expected 0.)
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub implied: Vec<FactCount>,
+    /// Per detectable piece, by its detect rules.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub pieces: Vec<FactCount>,
+    /// Per `[[constraints]]` entry: documents that hold two of its members by their detect
+    /// rules (expected 0).
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub constraints: Vec<ConstraintCount>,
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -38,6 +50,14 @@ pub struct ConditionCount {
     pub documents: u64,
     /// By fact id; facts no document of the condition intended or carries are left out.
     pub facts: BTreeMap<String, StatusCount>,
+    /// As `facts`, for implied variants (by fact id) and pieces (by piece id).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty", default)]
+    pub implied: BTreeMap<String, StatusCount>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty", default)]
+    pub pieces: BTreeMap<String, StatusCount>,
+    /// Documents violating each constraint (by its id), where it applies.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty", default)]
+    pub constraints: BTreeMap<String, ConstraintCount>,
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -127,11 +147,30 @@ impl Summary {
             }),
             undetectable_facts: Vec::new(),
             conditions: BTreeMap::new(),
+            implied: rules
+                .implied
+                .iter()
+                .map(|f| FactCount::new(&f.id, intended_known))
+                .collect(),
+            pieces: rules
+                .pieces
+                .iter()
+                .map(|f| FactCount::new(&f.id, intended_known))
+                .collect(),
+            constraints: rules
+                .constraints
+                .iter()
+                .map(|c| ConstraintCount {
+                    id: c.id.clone(),
+                    ..Default::default()
+                })
+                .collect(),
         }
     }
 
     /// Adds one document's findings; `condition` is its condition in a factpress corpus.
     pub fn add(&mut self, d: &DocFindings, condition: Option<&str>) {
+        self.add_forms(d, condition);
         self.documents += 1;
         self.text_bytes += d.bytes as u64;
         self.text_chars += d.chars as u64;
@@ -254,6 +293,7 @@ impl Summary {
         for id in &self.undetectable_facts {
             let _ = writeln!(s, "{id:<w$}  (no detect rules: not audited)");
         }
+        self.forms_table(&mut s, w);
         if self.conditions.len() > 1 {
             let _ = writeln!(s);
             for (c, n) in &self.conditions {
@@ -270,12 +310,18 @@ impl Summary {
                         v.join(", ")
                     }
                 };
+                let violating: u64 = n.constraints.values().map(|x| x.violating).sum();
                 let _ = writeln!(
                     s,
-                    "condition {c}: {} document(s); leaked: {}; lost: {}",
+                    "condition {c}: {} document(s); leaked: {}; lost: {}{}",
                     n.documents,
                     list(|x| x.leaked),
-                    list(|x| x.lost)
+                    list(|x| x.lost),
+                    if n.constraints.is_empty() {
+                        String::new()
+                    } else {
+                        format!("; constraint violations: {violating}")
+                    }
                 );
             }
         }

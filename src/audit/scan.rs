@@ -112,8 +112,18 @@ pub struct DocFindings {
     pub chars: usize,
     /// Present facts (ascending index into `Rules::facts`) with the spans of their matches.
     pub present: Vec<(usize, Vec<Span>)>,
-    /// Intended facts (ascending), for factpress corpora.
+    /// Intended facts (ascending), for factpress corpora: those stated.
     pub intended: Option<Vec<usize>>,
+    /// Facts whose implied rules hold (ascending index into `Rules::implied`), and those
+    /// intended as implied (factpress corpora).
+    pub implied: Vec<usize>,
+    pub implied_intended: Option<Vec<usize>>,
+    /// Pieces whose rules hold (ascending index into `Rules::pieces`), and those intended.
+    pub pieces: Vec<usize>,
+    pub pieces_intended: Option<Vec<usize>>,
+    /// Per constraint: `None` where it does not apply (the document intends the whole fact
+    /// that the pieces it names come from), else whether two of its members were detected.
+    pub constraints: Vec<Option<bool>>,
     pub forbidden: Vec<ForbiddenHit>,
     /// The matched text of each forbidden hit, at most 200 characters.
     pub forbidden_text: Vec<String>,
@@ -167,19 +177,13 @@ pub fn scan_line(
         let facts = facts
             .and_then(Value::as_array)
             .ok_or("no `metadata.facts` list (expected in a factpress corpus)")?;
-        let mut ids: Vec<usize> = facts
-            .iter()
-            .filter_map(|f| f.get("id").and_then(Value::as_str))
-            .filter_map(|id| cfg.fact_index.get(id).copied())
-            .collect();
-        ids.sort_unstable();
-        ids.dedup();
-        Some(ids)
+        Some(Intended::read(cfg.rules, &cfg.fact_index, facts))
     } else {
         None
     };
 
     let mut hits = cfg.rules.scan(text);
+    let constraints = constraint_checks(cfg.rules, &hits, intended.as_ref());
     // Classes limited to some conditions say nothing about documents of the others.
     hits.forbidden
         .retain(|h| cfg.rules.forbidden_applies(h.class, condition));
@@ -211,11 +215,94 @@ pub fn scan_line(
         bytes: text.len(),
         chars: chars.len,
         present,
-        intended,
+        implied: std::mem::take(&mut hits.implied),
+        pieces: std::mem::take(&mut hits.pieces),
+        constraints,
+        implied_intended: intended.as_ref().map(|i| i.implied.clone()),
+        pieces_intended: intended.as_ref().map(|i| i.pieces.clone()),
+        intended: intended.map(|i| i.stated),
         forbidden,
         forbidden_text,
         overlap,
     })
+}
+
+/// What a factpress record says its document carries, by form, as rule indices.
+struct Intended {
+    stated: Vec<usize>,
+    implied: Vec<usize>,
+    pieces: Vec<usize>,
+    /// Ids of the facts stated (whole facts, which legitimately hold all their pieces).
+    stated_ids: Vec<String>,
+}
+
+impl Intended {
+    fn read(rules: &Rules, fact_index: &HashMap<&str, usize>, facts: &[Value]) -> Intended {
+        let mut out = Intended {
+            stated: Vec::new(),
+            implied: Vec::new(),
+            pieces: Vec::new(),
+            stated_ids: Vec::new(),
+        };
+        for f in facts {
+            let Some(id) = f.get("id").and_then(Value::as_str) else {
+                continue;
+            };
+            match f.get("form").and_then(Value::as_str) {
+                Some("implied") => {
+                    out.implied
+                        .extend(rules.implied.iter().position(|r| r.id == id));
+                }
+                Some("piece") => {
+                    let piece = f.get("piece").and_then(Value::as_str).unwrap_or("");
+                    out.pieces
+                        .extend(rules.pieces.iter().position(|r| r.id == piece));
+                }
+                _ => {
+                    out.stated_ids.push(id.to_string());
+                    out.stated.extend(fact_index.get(id).copied());
+                }
+            }
+        }
+        for l in [&mut out.stated, &mut out.implied, &mut out.pieces] {
+            l.sort_unstable();
+            l.dedup();
+        }
+        out
+    }
+}
+
+/// Each constraint's verdict on a document (see `DocFindings::constraints`).
+fn constraint_checks(
+    rules: &Rules,
+    hits: &crate::rules::RuleHits,
+    intended: Option<&Intended>,
+) -> Vec<Option<bool>> {
+    use crate::rules::RuleRef;
+    rules
+        .constraints
+        .iter()
+        .map(|c| {
+            let exempt = intended.is_some_and(|i| {
+                c.members.iter().any(|m| {
+                    matches!(m, Some(RuleRef::Piece(p)) if i.stated_ids.contains(&rules.piece_facts[*p]))
+                })
+            });
+            if exempt {
+                return None;
+            }
+            let found = c
+                .members
+                .iter()
+                .filter(|m| match m {
+                    Some(RuleRef::Fact(f)) => hits.facts.iter().any(|(x, _)| x == f),
+                    Some(RuleRef::Piece(p)) => hits.pieces.contains(p),
+                    None => false,
+                })
+                .count();
+            Some(found >= 2)
+        })
+        .collect()
 }
 
 fn id_string(v: Option<&Value>) -> Option<String> {

@@ -10,8 +10,8 @@ mod refs;
 use crate::diag::{Diagnostics, FileId};
 use crate::error::Result;
 use crate::plan::{DocPlan, FactChoice};
-use crate::render::{Renderer, expand_shorthand, rule_name, variant_name};
-use crate::spec::Spec;
+use crate::render::{Renderer, expand_shorthand, form_name, rule_name, variant_name};
+use crate::spec::{Form, Spec};
 
 /// Trial renders per template and fact set.
 const TRIALS: u64 = 8;
@@ -43,6 +43,7 @@ pub fn check(renderer: &Renderer) -> Result<CheckReport> {
         alternatives_rendered: 0,
         warnings: replacement_warnings(spec)
             .into_iter()
+            .chain(form_warnings(spec))
             .chain(matched::warnings(spec))
             .collect(),
     };
@@ -87,8 +88,10 @@ fn static_checks(renderer: &Renderer, files: &Files, diags: &mut Diagnostics) {
     for (t, &file) in spec.templates.iter().zip(&files.templates) {
         // Partials get their context from the template that includes them, so only doc-type
         // templates are checked for undefined names here; trial renders cover the partials.
-        let entry = spec.doc_types.iter().any(|d| d.templates.contains(&t.name));
-        for name in renderer.undeclared(&t.name).into_iter().filter(|_| entry) {
+        let frame = spec.frames.iter().any(|f| f.template == t.name);
+        let entry = frame || spec.doc_types.iter().any(|d| d.templates.contains(&t.name));
+        let names = renderer.undeclared(&t.name).into_iter();
+        for name in names.filter(|n| entry && !(frame && n == "body")) {
             let range = word_at(&t.text, &name);
             diags.error_with_notes(
                 file,
@@ -108,7 +111,16 @@ fn static_checks(renderer: &Renderer, files: &Files, diags: &mut Diagnostics) {
             );
         }
     }
-    for f in &spec.facts {
+    for (fi, f) in spec.facts.iter().enumerate() {
+        for form in forms(spec, fi).into_iter().skip(1) {
+            for (k, v) in f.texts(form).iter().enumerate() {
+                let span = f.spans(form)[k].clone();
+                let what = format!("{} {k} of fact `{}`", form_what(f, form), f.id);
+                let names = renderer.undeclared(&form_name(f, form, k));
+                let at = (files.specs.spec, span, "in this variant");
+                text_checks(spec, diags, at, &what, v, names);
+            }
+        }
         for (k, v) in f.variants.iter().enumerate() {
             let span = f.variant_spans[k].clone();
             let what = format!("variant {k} of fact `{}`", f.id);
@@ -172,11 +184,7 @@ fn trial_fact_sets(spec: &Spec) -> Vec<Vec<FactChoice>> {
         .facts()
         .take(n)
         .enumerate()
-        .map(|(slot, fact)| FactChoice {
-            fact,
-            variant: 0,
-            slot,
-        })
+        .map(|(slot, fact)| FactChoice::stated(fact, 0, slot))
         .collect();
     let may_be_empty = spec.facts_per_doc.0 == 0
         || spec
@@ -212,6 +220,7 @@ fn trial_renders(
                         template: t,
                         facts: facts.clone(),
                         date: spec.anchor_date,
+                        frame: None,
                     };
                     if let Err(e) = renderer.render(&plan) {
                         report_render_error(spec, files, diags, e);
@@ -226,25 +235,30 @@ fn trial_renders(
         }
     }
     for (fi, f) in spec.facts.iter().enumerate() {
-        for k in 0..f.variants.len() {
-            let plan = DocPlan {
-                condition: 0,
-                index: 0,
-                doc_type: 0,
-                template: 0,
-                facts: vec![FactChoice {
-                    fact: fi,
-                    variant: k,
-                    slot: 0,
-                }],
-                date: spec.anchor_date,
-            };
-            match renderer.render(&plan) {
-                Ok(_) => report.variants_rendered += 1,
-                Err(e) => report_render_error(spec, files, diags, e),
+        for form in forms(spec, fi) {
+            for k in 0..f.texts(form).len() {
+                let plan = DocPlan {
+                    condition: 0,
+                    index: 0,
+                    doc_type: 0,
+                    template: 0,
+                    facts: vec![FactChoice {
+                        fact: fi,
+                        variant: k,
+                        slot: 0,
+                        form,
+                    }],
+                    date: spec.anchor_date,
+                    frame: None,
+                };
+                match renderer.render(&plan) {
+                    Ok(_) => report.variants_rendered += 1,
+                    Err(e) => report_render_error(spec, files, diags, e),
+                }
             }
         }
     }
+    frame_trials(renderer, files, diags, report, &fact_sets[0]);
     // Every grammar alternative on its own, at several document indices (its own choices).
     let plan = |index| DocPlan {
         condition: 0,
@@ -253,6 +267,7 @@ fn trial_renders(
         template: 0,
         facts: Vec::new(),
         date: spec.anchor_date,
+        frame: None,
     };
     for r in spec.grammar.values() {
         for k in 0..r.alternatives.len() {
@@ -265,6 +280,55 @@ fn trial_renders(
                 Ok(()) => report.alternatives_rendered += 1,
                 Err(e) => report_render_error(spec, files, diags, e),
             }
+        }
+    }
+}
+
+/// Every form of fact `fi`: stated, implied (when it has implied variants), each piece.
+fn forms(spec: &Spec, fi: usize) -> Vec<Form> {
+    let f = &spec.facts[fi];
+    let mut out = vec![Form::Stated];
+    if !f.implied.is_empty() {
+        out.push(Form::Implied);
+    }
+    out.extend((0..f.pieces.len()).map(Form::Piece));
+    out
+}
+
+/// Every frame around a trial document of each doc type, at several indices.
+fn frame_trials(
+    renderer: &Renderer,
+    files: &Files,
+    diags: &mut Diagnostics,
+    report: &mut CheckReport,
+    facts: &[FactChoice],
+) {
+    let spec = renderer.spec();
+    for fr in 0..spec.frames.len() {
+        let result = (0..spec.doc_types.len() as u64 * TRIALS).try_for_each(|index| {
+            let plan = DocPlan {
+                condition: 0,
+                index,
+                doc_type: (index % spec.doc_types.len() as u64) as usize,
+                template: 0,
+                facts: facts.to_vec(),
+                date: spec.anchor_date,
+                frame: Some(fr),
+            };
+            renderer.render(&plan).map(drop)
+        });
+        let template = &spec.frames[fr].template;
+        match result {
+            Ok(()) => report.templates_rendered += 1,
+            // The frame's own failure (no `body` in it) names no template: point at the file.
+            Err(e) if e.name().is_none() => {
+                if let Some(pos) = spec.templates.iter().position(|t| &t.name == template) {
+                    let text = &spec.templates[pos].text;
+                    let at = text.find("body").map_or(0..0, |i| i..i + 4);
+                    diags.error(files.templates[pos], at, crate::render::detail(&e), "here");
+                }
+            }
+            Err(e) => report_render_error(spec, files, diags, e),
         }
     }
 }
@@ -294,6 +358,17 @@ fn report_render_error(spec: &Spec, files: &Files, diags: &mut Diagnostics, e: m
             f.variant_spans[k].clone(),
             format!(
                 "variant {k} of fact `{id}` failed to render: {}",
+                crate::render::detail(&e)
+            ),
+            "in this variant",
+        );
+    } else if let Some((form_what, fi, form, k)) = crate::render::parse_form_name(spec, name) {
+        diags.error(
+            files.specs.spec,
+            spec.facts[fi].spans(form)[k].clone(),
+            format!(
+                "{form_what} {k} of fact `{}` failed to render: {}",
+                spec.facts[fi].id,
                 crate::render::detail(&e)
             ),
             "in this variant",
@@ -331,6 +406,56 @@ fn context_note(spec: &Spec) -> Vec<String> {
         names.join(", "),
         crate::render::FUNCTIONS.join(", ")
     )]
+}
+
+/// How a form's variants are named in messages.
+fn form_what(f: &crate::spec::Fact, form: Form) -> String {
+    match form {
+        Form::Stated => "variant".into(),
+        Form::Implied => "implied variant".into(),
+        Form::Piece(p) => format!("variant of piece `{}`:", f.pieces[p].id),
+    }
+}
+
+/// An implied variant or a piece is used at its fact's position with the fact's variant
+/// index, modulo the count of the implied variants or of the piece's variants. Say so when
+/// the counts differ, as for replacements.
+fn form_warnings(spec: &Spec) -> Vec<String> {
+    let mut out = Vec::new();
+    for c in &spec.conditions {
+        for fi in c.facts() {
+            let f = &spec.facts[fi];
+            let form_list: Vec<Form> = if c.split.contains(&fi) {
+                (0..f.pieces.len()).map(Form::Piece).collect()
+            } else if c.directness == crate::spec::Directness::Implied {
+                vec![Form::Implied]
+            } else {
+                continue;
+            };
+            // Said once, by the condition that makes the fact implied or split.
+            let base = c.like.map(|b| &spec.conditions[b]);
+            let inherited = base.is_some_and(|b| {
+                b.split.contains(&fi) == c.split.contains(&fi) && b.directness == c.directness
+            });
+            for form in form_list.into_iter().filter(|_| !inherited) {
+                let (n, m) = (f.variants.len(), f.texts(form).len());
+                // m dividing n uses every variant equally often: nothing to say.
+                if n != m && n % m != 0 {
+                    let what = match form {
+                        Form::Piece(p) => format!("piece `{}`", f.pieces[p].id),
+                        _ => "its implied variants".to_string(),
+                    };
+                    out.push(format!(
+                        "condition `{}`: fact `{}` has {n} variants but {what} {m}; variant i becomes variant i mod {m}{}",
+                        c.id,
+                        f.id,
+                        if m < n { ", so some are used more often" } else { ", so only the first ones are used" }
+                    ));
+                }
+            }
+        }
+    }
+    out
 }
 
 /// A replacement fact is used at its base fact's position with the base's variant index; when

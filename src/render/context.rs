@@ -26,6 +26,8 @@ pub(super) struct DocContext {
     pub(super) base: Arc<BTreeMap<String, Value>>,
     pub(super) doc: Value,
     pub(super) facts: Option<Value>,
+    /// The rendered document, for a frame template.
+    pub(super) body: Option<Value>,
     pub(super) cast: Value,
     pub(super) date: NaiveDate,
     pub(super) rng: Mutex<Stream>,
@@ -41,6 +43,7 @@ impl Object for DocContext {
         match key {
             "doc" => Some(self.doc.clone()),
             "facts" => self.facts.clone(),
+            "body" => self.body.clone(),
             "cast" => Some(self.cast.clone()),
             CTX_KEY => Some(Value::from_dyn_object(Arc::clone(self))),
             _ => self.base.get(key).cloned(),
@@ -51,6 +54,9 @@ impl Object for DocContext {
         let mut keys: Vec<Value> = vec![Value::from("doc"), Value::from("cast")];
         if self.facts.is_some() {
             keys.push(Value::from("facts"));
+        }
+        if self.body.is_some() {
+            keys.push(Value::from("body"));
         }
         keys.extend(self.base.keys().map(|k| Value::from(k.as_str())));
         Enumerator::Values(keys)

@@ -1,11 +1,13 @@
 //! The minijinja environment: templates, fact variants and grammar rules compiled once,
 //! seeded template functions (`functions`), hygiene filters (`filters`), the per-document
 //! cast and the corpus's world (`cast`), and the rendering of one planned document into
-//! text. It reads plans; it never decides them, and it never writes files.
+//! text, wrapped in its condition's frame (`frame`). It reads plans; it never decides them,
+//! and it never writes files.
 
 mod cast;
 mod context;
 pub mod filters;
+mod frame;
 pub mod functions;
 
 pub use functions::FUNCTIONS;
@@ -13,7 +15,7 @@ pub use functions::FUNCTIONS;
 use crate::diag::Diagnostics;
 use crate::plan::{DocPlan, family};
 use crate::rng::{Stream, doc_rng};
-use crate::spec::Spec;
+use crate::spec::{Fact, Form, Spec};
 use context::DocContext;
 use minijinja::value::{Serde, Value};
 use minijinja::{Environment, Error as JError, UndefinedBehavior};
@@ -31,6 +33,8 @@ pub struct Rendered {
     pub facts: Vec<String>,
     /// Template name (path relative to the templates folder).
     pub template: String,
+    /// For a framed document, the byte range of the unframed document inside `text`.
+    pub body: Option<std::ops::Range<usize>>,
 }
 
 /// What a template sees as `doc`.
@@ -102,6 +106,39 @@ pub fn question_name(id: &str, k: usize, part: &str) -> String {
     format!("question:{id}#{k}/{part}")
 }
 
+/// The template name under which variant `k` of `form` of fact `f` is compiled.
+pub fn form_name(f: &Fact, form: Form, k: usize) -> String {
+    match form {
+        Form::Stated => variant_name(&f.id, k),
+        Form::Implied => format!("implied:{}#{k}", f.id),
+        Form::Piece(p) => format!("piece:{}/{}#{k}", f.id, f.pieces[p].id),
+    }
+}
+
+/// The fact, form and variant an implied or piece template name stands for, with how the
+/// variant is called in messages.
+pub fn parse_form_name(spec: &Spec, name: &str) -> Option<(String, usize, Form, usize)> {
+    let (head, k) = name.rsplit_once('#')?;
+    let k: usize = k.parse().ok()?;
+    let find = |id: &str| spec.facts.iter().position(|f| f.id == id);
+    if let Some(id) = head.strip_prefix("implied:") {
+        let fi = find(id)?;
+        return (k < spec.facts[fi].implied.len())
+            .then(|| ("implied variant".into(), fi, Form::Implied, k));
+    }
+    let (id, piece) = head.strip_prefix("piece:")?.split_once('/')?;
+    let fi = find(id)?;
+    let p = spec.facts[fi].pieces.iter().position(|p| p.id == piece)?;
+    (k < spec.facts[fi].pieces[p].variants.len()).then(|| {
+        (
+            format!("variant of piece `{piece}`:"),
+            fi,
+            Form::Piece(p),
+            k,
+        )
+    })
+}
+
 /// The id used for document `index` of a condition in records and in templates.
 pub fn doc_id(condition: &str, index: u64) -> String {
     format!("{condition}-{index:08}")
@@ -139,19 +176,28 @@ impl Renderer {
         let files = spec.spec_files(diags);
         let spec_file = files.spec;
         for f in &spec.facts {
-            for (k, v) in f.variants.iter().enumerate() {
-                let text = expand_shorthand(v).into_owned();
-                if let Err(e) = env.add_template_owned(variant_name(&f.id, k), text) {
-                    diags.error(
-                        spec_file,
-                        f.variant_spans[k].clone(),
-                        format!(
-                            "template syntax error in variant {k} of fact `{}`: {}",
-                            f.id,
-                            detail(&e)
-                        ),
-                        "in this variant",
-                    );
+            let mut forms = vec![Form::Stated, Form::Implied];
+            forms.extend((0..f.pieces.len()).map(Form::Piece));
+            for form in forms {
+                for (k, v) in f.texts(form).iter().enumerate() {
+                    let text = expand_shorthand(v).into_owned();
+                    if let Err(e) = env.add_template_owned(form_name(f, form, k), text) {
+                        let what = match form {
+                            Form::Stated => "variant".to_string(),
+                            Form::Implied => "implied variant".to_string(),
+                            Form::Piece(p) => format!("variant of piece `{}`:", f.pieces[p].id),
+                        };
+                        diags.error(
+                            spec_file,
+                            f.spans(form)[k].clone(),
+                            format!(
+                                "template syntax error in {what} {k} of fact `{}`: {}",
+                                f.id,
+                                detail(&e)
+                            ),
+                            "in this variant",
+                        );
+                    }
                 }
             }
         }
@@ -288,11 +334,16 @@ impl Renderer {
                 ),
             ));
         }
-        Ok(Rendered {
+        let mut doc = Rendered {
             text: normalize(&text),
             facts: fact_texts,
             template: template.clone(),
-        })
+            body: None,
+        };
+        if let Some(fr) = plan.frame {
+            self.frame(fr, plan, &mut doc)?;
+        }
+        Ok(doc)
     }
 
     /// Renders only the fact texts of a planned document (what `render` puts in `facts`),
@@ -407,7 +458,7 @@ impl Renderer {
                 let ctx = self.context(rng, doc.clone(), None, cast.clone(), plan);
                 let text = self
                     .env
-                    .get_template(&variant_name(&spec.facts[c.fact].id, c.variant))?
+                    .get_template(&form_name(&spec.facts[c.fact], c.form, c.variant))?
                     .render(ctx)?;
                 Ok(normalize(&text))
             })
@@ -426,6 +477,7 @@ impl Renderer {
             base: self.base.clone(),
             doc,
             facts,
+            body: None,
             cast,
             date: plan.date,
             rng: Mutex::new(rng),
@@ -528,6 +580,13 @@ pub fn locate(spec: &Spec, e: &JError) -> String {
         return format!(
             "{}: in variant {k} of fact `{id}` (line {line} of the variant)",
             spec.path.display()
+        );
+    }
+    if let Some((what, fi, _, k)) = parse_form_name(spec, name) {
+        return format!(
+            "{}: in {what} {k} of fact `{}` (line {line} of the variant)",
+            spec.path.display(),
+            spec.facts[fi].id
         );
     }
     match spec.templates.iter().find(|t| t.name == name) {

@@ -121,6 +121,9 @@ fn own_definition(
         like: None,
         replace: Vec::new(),
         drop: Vec::new(),
+        frame: None,
+        directness: Default::default(),
+        split: Vec::new(),
     };
     let mut ok = true;
     match (&c.facts, &c.like) {

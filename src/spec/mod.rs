@@ -5,6 +5,7 @@
 //! *all* problems at once with `file:line:col`. It never renders anything: templates are only
 //! read here and compiled in `render`.
 
+mod axes;
 pub mod capacity;
 mod conditions;
 mod grammar;
@@ -43,6 +44,10 @@ pub struct Spec {
     pub forbidden: Vec<Forbidden>,
     pub doc_types: Vec<DocType>,
     pub conditions: Vec<Condition>,
+    /// Wrappers a condition may put around its documents (`frame = "id"`).
+    pub frames: Vec<Frame>,
+    /// Ids no document may carry together, enforced when planning every condition.
+    pub constraints: Vec<Constraint>,
     /// Every file of the templates folder, sorted by name.
     pub templates: Vec<TemplateSource>,
     /// The seeded grammar, by symbol (the spec's `[grammar]` and its `grammar_files`).
@@ -132,6 +137,108 @@ pub struct Fact {
     pub detect: Detect,
     /// Probe questions (`factpress probes`), in spec order.
     pub questions: Vec<Question>,
+    /// Variants that let a careful reader infer the fact without stating it (used by
+    /// conditions with `directness = "implied"`), with their spans and detect rules.
+    pub implied: Vec<String>,
+    pub implied_spans: Vec<Range<usize>>,
+    pub implied_detect: Detect,
+    /// The fact in pieces (used by conditions that `split` it): one piece per document.
+    pub pieces: Vec<Piece>,
+}
+
+impl Fact {
+    /// A fact with only an id and detect rules (rules-only files, tests).
+    pub fn rules_only(id: String, statement: String, detect: Detect) -> Fact {
+        Fact {
+            id,
+            statement,
+            variants: Vec::new(),
+            variant_spans: Vec::new(),
+            detect,
+            implied: Vec::new(),
+            implied_spans: Vec::new(),
+            implied_detect: Detect::default(),
+            pieces: Vec::new(),
+            questions: Vec::new(),
+        }
+    }
+
+    /// The variant texts of one form of the fact.
+    pub fn texts(&self, form: Form) -> &[String] {
+        match form {
+            Form::Stated => &self.variants,
+            Form::Implied => &self.implied,
+            Form::Piece(p) => &self.pieces[p].variants,
+        }
+    }
+
+    /// The spans of the variant texts of one form.
+    pub fn spans(&self, form: Form) -> &[Range<usize>] {
+        match form {
+            Form::Stated => &self.variant_spans,
+            Form::Implied => &self.implied_spans,
+            Form::Piece(p) => &self.pieces[p].variant_spans,
+        }
+    }
+}
+
+/// How a planned fact is conveyed: stated, implied, or as one of its pieces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Form {
+    Stated,
+    Implied,
+    /// Index into the fact's `pieces`.
+    Piece(usize),
+}
+
+/// A part of a fact that alone does not convey it.
+#[derive(Debug, Clone)]
+pub struct Piece {
+    pub id: String,
+    /// Where the piece's id is written.
+    pub id_span: Range<usize>,
+    pub variants: Vec<String>,
+    pub variant_spans: Vec<Range<usize>>,
+    pub detect: Detect,
+}
+
+/// A wrapper template around a condition's documents (`body` inside it).
+#[derive(Debug, Clone)]
+pub struct Frame {
+    pub id: String,
+    pub description: String,
+    /// Template name (path relative to the templates folder).
+    pub template: String,
+}
+
+/// Something a constraint names: a fact, or piece `.1` of fact `.0`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Member {
+    Fact(usize),
+    Piece(usize, usize),
+}
+
+/// `never_together`: no document carries two of these.
+#[derive(Debug, Clone)]
+pub struct Constraint {
+    /// The ids as written, in order.
+    pub ids: Vec<String>,
+    pub members: Vec<Member>,
+}
+
+impl Constraint {
+    /// The id the audit reports the constraint by.
+    pub fn name(&self) -> String {
+        self.ids.join("+")
+    }
+}
+
+/// Whether a condition's facts are stated or only implied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Directness {
+    #[default]
+    Stated,
+    Implied,
 }
 
 /// A probe question about a fact: minijinja text like a variant, with its right answer and
@@ -201,6 +308,12 @@ pub struct Condition {
     pub replace: Vec<(usize, usize)>,
     /// Facts dropped by this condition itself, as indices.
     pub drop: Vec<usize>,
+    /// The frame (index into `Spec::frames`) its documents are wrapped in, own or inherited.
+    pub frame: Option<usize>,
+    /// Stated or implied, own or inherited.
+    pub directness: Directness,
+    /// Facts carried as one of their pieces, own and inherited (ascending indices).
+    pub split: Vec<usize>,
 }
 
 impl Condition {
@@ -253,14 +366,14 @@ impl Spec {
     /// `[corpus]` table, validated whole) or a rules-only file with just `[[facts]]` (`id`,
     /// optional `statement`, `detect`) and `[[forbidden]]`, for corpora factpress did not
     /// write. Every problem is reported at once with file:line:col (exit 2).
-    pub fn load_rules(path: &Path) -> Result<(Vec<Fact>, Vec<Forbidden>)> {
+    pub fn load_rules(path: &Path) -> Result<(Vec<Fact>, Vec<Forbidden>, Vec<Constraint>)> {
         let text = read_text(path)?;
         let has_corpus = text
             .parse::<toml::Table>()
             .is_ok_and(|t| t.contains_key("corpus"));
         if has_corpus {
             let spec = Spec::load(path)?;
-            return Ok((spec.facts, spec.forbidden));
+            return Ok((spec.facts, spec.forbidden, spec.constraints));
         }
         let mut diags = Diagnostics::new();
         let file = diags.add_file(path.display().to_string(), text.clone());

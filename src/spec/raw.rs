@@ -34,6 +34,50 @@ pub struct RawSpec {
     /// `{ pick = "pool" }`, `{ one_of = [...] }`, drawn once from the seed.
     #[serde(default)]
     pub world: BTreeMap<Spanned<String>, Spanned<toml::Value>>,
+    /// Wrappers that give a condition's documents another epistemic status (a novel, a
+    /// hypothetical): a template that sees the rendered document as `body`.
+    #[serde(default)]
+    pub frames: Vec<Spanned<RawFrame>>,
+    /// Ids (facts or pieces) that no document may carry together.
+    #[serde(default)]
+    pub constraints: Vec<Spanned<RawConstraint>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFrame {
+    pub id: Spanned<String>,
+    #[serde(default)]
+    pub description: String,
+    pub template: Spanned<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConstraint {
+    pub never_together: Spanned<Vec<Spanned<String>>>,
+}
+
+/// A piece of a fact: alone it does not convey the fact; with the fact's other pieces it does.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPiece {
+    pub id: Spanned<String>,
+    pub variants: Spanned<Vec<Spanned<String>>>,
+    #[serde(default)]
+    pub detect: Option<RawDetect>,
+}
+
+/// A piece in a rules-only file: only its id and detect rules count.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRulePiece {
+    pub id: Spanned<String>,
+    #[serde(default)]
+    #[allow(dead_code)]
+    pub variants: Vec<String>,
+    #[serde(default)]
+    pub detect: Option<RawDetect>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -72,6 +116,13 @@ pub struct RawFact {
     pub variants: Spanned<Vec<Spanned<String>>>,
     #[serde(default)]
     pub detect: Option<RawDetect>,
+    /// Variants that let a careful reader infer the fact without stating it.
+    #[serde(default)]
+    pub implied: Option<Spanned<Vec<Spanned<String>>>>,
+    #[serde(default)]
+    pub implied_detect: Option<RawDetect>,
+    #[serde(default)]
+    pub pieces: Vec<Spanned<RawPiece>>,
     /// Probe questions about the fact (`factpress probes`); templated like variants.
     #[serde(default)]
     pub questions: Vec<Spanned<RawQuestion>>,
@@ -137,6 +188,15 @@ pub struct RawCondition {
     pub replace: Option<Spanned<BTreeMap<Spanned<String>, Spanned<String>>>>,
     #[serde(default)]
     pub drop: Option<Spanned<Vec<Spanned<String>>>>,
+    /// Wrap every document in this frame (inherited through `like`).
+    #[serde(default)]
+    pub frame: Option<Spanned<String>>,
+    /// `"stated"` or `"implied"` (inherited through `like`).
+    #[serde(default)]
+    pub directness: Option<Spanned<String>>,
+    /// Facts carried as one of their pieces instead (added to the base's).
+    #[serde(default)]
+    pub split: Option<Spanned<Vec<Spanned<String>>>>,
 }
 
 /// A rules-only file for auditing corpora factpress did not write: the `[[facts]]` detect
@@ -149,6 +209,8 @@ pub struct RawRules {
     pub facts: Vec<Spanned<RawRuleFact>>,
     #[serde(default)]
     pub forbidden: Vec<Spanned<RawForbidden>>,
+    #[serde(default)]
+    pub constraints: Vec<Spanned<RawConstraint>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -164,6 +226,13 @@ pub struct RawRuleFact {
     #[allow(dead_code)]
     pub questions: Vec<toml::Value>,
     pub detect: RawDetect,
+    #[serde(default)]
+    #[allow(dead_code)]
+    pub implied: Vec<String>,
+    #[serde(default)]
+    pub implied_detect: Option<RawDetect>,
+    #[serde(default)]
+    pub pieces: Vec<Spanned<RawRulePiece>>,
 }
 
 /// A cast member: field name -> pool or grammar rule.

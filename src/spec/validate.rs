@@ -144,8 +144,12 @@ pub(super) fn validate(
     let templates =
         super::templates::read_templates(&mut cx, &templates_dir, &corpus.templates, sources);
     let doc_types = validate_doc_types(&mut cx, raw.doc_types, &templates, &templates_dir);
-    let conditions =
+    let frames = super::axes::frames(&mut cx, raw.frames, &templates, &templates_dir);
+    let constraints = super::axes::constraints(&mut cx, raw.constraints, &facts);
+    let axes = super::axes::condition_axes(&raw.conditions);
+    let mut conditions =
         super::conditions::resolve(&mut cx, raw.conditions, &facts, table.facts_per_doc.0);
+    super::axes::resolve_axes(&mut cx, &axes, &mut conditions, &facts, &frames);
     for c in &forbidden_conditions {
         if !conditions.iter().any(|k| &k.id == c.get_ref()) {
             cx.diags.error_with_notes(
@@ -186,6 +190,8 @@ pub(super) fn validate(
         forbidden,
         doc_types,
         conditions,
+        frames,
+        constraints,
         templates,
         grammar,
         grammar_files,
@@ -385,7 +391,7 @@ fn validate_doc_types(
     doc_types
 }
 
-fn check_template_exists(
+pub(super) fn check_template_exists(
     cx: &mut Ctx,
     n: &Spanned<String>,
     templates: &[TemplateSource],
@@ -442,12 +448,13 @@ fn validate_facts(cx: &mut Ctx, raw: Vec<Spanned<RawFact>>) -> Vec<Fact> {
         }
         let detect = validate_detect(cx, f.id.get_ref(), f.detect);
         let questions = super::questions::validate(cx, f.id.get_ref(), f.questions);
-        let (variants, variant_spans) = f
-            .variants
-            .into_inner()
-            .into_iter()
-            .map(|v| (v.get_ref().clone(), v.span()))
-            .unzip();
+        let (implied, implied_spans) = f
+            .implied
+            .map(|l| super::axes::texts(cx, "implied", f.id.get_ref(), l))
+            .unwrap_or_default();
+        let implied_detect = validate_detect(cx, f.id.get_ref(), f.implied_detect);
+        let pieces = super::axes::pieces(cx, f.id.get_ref(), f.pieces);
+        let (variants, variant_spans) = super::axes::spanned_texts(f.variants.into_inner());
         facts.push(Fact {
             id: f.id.into_inner(),
             statement: f.statement,
@@ -455,13 +462,17 @@ fn validate_facts(cx: &mut Ctx, raw: Vec<Spanned<RawFact>>) -> Vec<Fact> {
             variant_spans,
             detect,
             questions,
+            implied,
+            implied_spans,
+            implied_detect,
+            pieces,
         });
     }
     facts
 }
 
 /// A fact's `detect` table: every pattern must compile.
-fn validate_detect(cx: &mut Ctx, fact: &str, raw: Option<RawDetect>) -> Detect {
+pub(super) fn validate_detect(cx: &mut Ctx, fact: &str, raw: Option<RawDetect>) -> Detect {
     let mut detect = Detect::default();
     if let Some(d) = raw {
         for (dst, src) in [
@@ -511,22 +522,36 @@ fn validate_forbidden(cx: &mut Ctx, raw: Vec<Spanned<RawForbidden>>) -> Vec<Forb
 
 /// A rules-only file (`[[facts]]` with `id`, optional `statement`, `detect`, and
 /// `[[forbidden]]`), checked exactly as the same tables of a corpus spec are.
-pub(super) fn validate_rules(raw: RawRules, cx: &mut Ctx) -> (Vec<Fact>, Vec<Forbidden>) {
+pub(super) fn validate_rules(
+    raw: RawRules,
+    cx: &mut Ctx,
+) -> (Vec<Fact>, Vec<Forbidden>, Vec<Constraint>) {
     cx.unique("fact", raw.facts.iter().map(|f| &f.get_ref().id));
     let mut facts = Vec::new();
     for f in raw.facts {
         let f = f.into_inner();
         cx.check_id("fact", &f.id);
         let detect = validate_detect(cx, f.id.get_ref(), Some(f.detect));
-        facts.push(Fact {
-            id: f.id.into_inner(),
-            statement: f.statement,
-            variants: Vec::new(),
-            variant_spans: Vec::new(),
-            detect,
-            questions: Vec::new(),
-        });
+        let mut fact = Fact::rules_only(f.id.into_inner(), f.statement, detect);
+        fact.implied_detect = validate_detect(cx, &fact.id, f.implied_detect);
+        fact.pieces = f
+            .pieces
+            .into_iter()
+            .map(|p| {
+                let p = p.into_inner();
+                cx.check_id("piece", &p.id);
+                Piece {
+                    detect: validate_detect(cx, p.id.get_ref(), p.detect),
+                    id_span: p.id.span(),
+                    id: p.id.into_inner(),
+                    variants: Vec::new(),
+                    variant_spans: Vec::new(),
+                }
+            })
+            .collect();
+        facts.push(fact);
     }
     let forbidden = validate_forbidden(cx, raw.forbidden);
-    (facts, forbidden)
+    let constraints = super::axes::constraints(cx, raw.constraints, &facts);
+    (facts, forbidden, constraints)
 }

@@ -422,7 +422,8 @@ pub struct AuditArgs {
     pub attributes: Option<PathBuf>,
     /// Exit 1 when this holds (repeatable): forbidden = a forbidden class matched; missing =
     /// an intended fact was lost (a fact in no document, for inputs without intended facts);
-    /// overlap = a document shares --ngram words in a row with an --against text.
+    /// overlap = a document shares --ngram words in a row with an --against text;
+    /// constraints = a document holds two ids of a [[constraints]] entry.
     #[arg(long = "fail-on", value_enum, value_name = "WHAT")]
     pub fail_on: Vec<FailOnArg>,
     /// Scanning threads (default: all cores); one more thread reads and decompresses.
@@ -678,6 +679,8 @@ pub enum FailOnArg {
     Missing,
     /// Some document shares `--ngram` or more words in a row with an `--against` text.
     Overlap,
+    /// Some document holds two ids of a `[[constraints]]` entry by their detect rules.
+    Constraints,
 }
 
 impl From<FailOnArg> for FailOn {
@@ -686,6 +689,7 @@ impl From<FailOnArg> for FailOn {
             FailOnArg::Forbidden => FailOn::Forbidden,
             FailOnArg::Missing => FailOn::Missing,
             FailOnArg::Overlap => FailOn::Overlap,
+            FailOnArg::Constraints => FailOn::Constraints,
         }
     }
 }
