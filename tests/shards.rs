@@ -508,3 +508,50 @@ fn shards_of_a_token_budget_merge_to_the_single_run() {
         files(&tmp.path().join("single/data"))
     );
 }
+
+#[test]
+fn audit_parts_of_the_interpretation_axes_merge_to_the_single_report() {
+    // Implied variants, pieces and constraints are counted per part and summed by the merge.
+    let tmp = tempfile::tempdir().unwrap();
+    let corpus = tmp.path().join("corpus");
+    factpress()
+        .args([
+            "generate",
+            "tests/fixtures/axes/spec.toml",
+            "--docs",
+            "300",
+            "--shards",
+            "3",
+            "--quiet",
+            "--out",
+        ])
+        .arg(&corpus)
+        .assert()
+        .success();
+    let single = audit(&[&corpus], &[], &tmp.path().join("single.json"));
+    let text = String::from_utf8(single.clone()).unwrap();
+    assert!(text.contains("\"constraints\"") && text.contains("\"pieces\""));
+    let mut parts = Vec::new();
+    for k in [1, 2, 0] {
+        let part = tmp.path().join(format!("part-{k}.json"));
+        let k = k.to_string();
+        audit(
+            &[&corpus],
+            &["--num-shards", "3", "--shard-index", &k],
+            &part,
+        );
+        parts.push(part);
+    }
+    let merged = tmp.path().join("merged.json");
+    factpress()
+        .args(["audit", "merge"])
+        .args(&parts)
+        .arg("--report")
+        .arg(&merged)
+        .assert()
+        .success();
+    assert_eq!(
+        String::from_utf8(std::fs::read(&merged).unwrap()).unwrap(),
+        text
+    );
+}
