@@ -34,9 +34,10 @@ static FIXED: OnceLock<Fixed> = OnceLock::new();
 fn fixed() -> &'static Fixed {
     FIXED.get_or_init(|| {
         let fx = factpress_fuzz::fixtures();
-        let (facts, forbidden) =
+        let (facts, forbidden, constraints) =
             Spec::load_rules(&fx.join("mini/spec.toml")).expect("the mini spec's rules load");
-        let (rules, _) = Rules::compile(&facts, &forbidden).expect("the mini rules compile");
+        let (rules, _) =
+            Rules::compile_all(&facts, &forbidden, &constraints).expect("the mini rules compile");
         let against = Against::load(&[fx.join("audit/eval_prompt.txt")], 8)
             .expect("the eval prompt fixture loads");
         Fixed {

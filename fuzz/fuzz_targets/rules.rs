@@ -37,10 +37,10 @@ fuzz_target!(|data: &[u8]| {
     }
     let path = rules_path();
     std::fs::write(path, data).expect("write the fuzzed rules");
-    let Ok((facts, forbidden)) = Spec::load_rules(path) else {
+    let Ok((facts, forbidden, constraints)) = Spec::load_rules(path) else {
         return;
     };
-    let Ok((rules, _skipped)) = Rules::compile(&facts, &forbidden) else {
+    let Ok((rules, _skipped)) = Rules::compile_all(&facts, &forbidden, &constraints) else {
         return;
     };
     let derived = String::from_utf8_lossy(data);
