@@ -224,7 +224,7 @@ def piece_ids(spec, fact_id):
 def pairs(binary, work, spec):
     out = {}
     for c in spec["conditions"]:
-        if "like" not in c:
+        if "like" not in c or not os.path.isdir(os.path.join(work, c["id"])):
             continue
         p = run([binary, "pairs", os.path.join(work, c["like"]), os.path.join(work, c["id"]), "-n", "0"], check=False)
         m = re.search(r"pairs with differences outside the changed facts: (\d+)", p.stdout)
@@ -290,6 +290,7 @@ def main():
     ap.add_argument("--spec", action="append")
     ap.add_argument("--bin", default=os.path.join(ROOT, "target", "release", "factpress"))
     ap.add_argument("--no-write", action="store_true", help="print the table, do not rewrite corpora-specs/README.md")
+    ap.add_argument("--condition", action="append", help="measure only these condition ids (repeatable; default: all)")
     a = ap.parse_args()
     specs = a.spec or sorted(os.path.join(ROOT, "corpora-specs", f) for f in os.listdir(os.path.join(ROOT, "corpora-specs")) if f.endswith(".toml"))
     results = []
@@ -300,6 +301,8 @@ def main():
         with tempfile.TemporaryDirectory() as work:
             rows = []
             for c in spec["conditions"]:
+                if a.condition and c["id"] not in a.condition:
+                    continue
                 print(f"{name}: {c['id']} ...", file=sys.stderr, flush=True)
                 rows.append(measure_condition(a.bin, spec_path, spec, c["id"], a.docs, work))
             prs = pairs(a.bin, work, spec)
@@ -313,7 +316,8 @@ def main():
     text = open(readme).read()
     begin, end = "<!-- measured:begin -->", "<!-- measured:end -->"
     block = (
-        f"{begin}\nMeasured by `python3 scripts/measure-corpora.py --docs {a.docs}` with {version}, "
+        f"{begin}\nMeasured by `python3 scripts/measure-corpora.py --docs {a.docs}"
+        f"{''.join(' --condition ' + c for c in a.condition or [])}` with {version}, "
         f"{a.docs} documents per condition, each condition generated on its own "
         f"({time.time() - started:.0f} s in all on this machine).\n\n{body}\n{end}"
     )
