@@ -196,23 +196,7 @@ impl Summary {
             }
         }
         for (f, status) in fact_statuses(d) {
-            let c = &mut self.facts[f];
-            let bump = |x: &mut Option<u64>| *x.as_mut().expect("intended known") += 1;
-            match status {
-                "present" => c.present += 1,
-                "intended" => {
-                    c.present += 1;
-                    bump(&mut c.intended);
-                }
-                "leaked" => {
-                    c.present += 1;
-                    bump(&mut c.leaked);
-                }
-                _ => {
-                    bump(&mut c.intended);
-                    bump(&mut c.lost);
-                }
-            }
+            self.facts[f].count(status);
         }
         let mut seen = vec![false; self.forbidden.len()];
         for h in &d.forbidden {
