@@ -92,6 +92,74 @@ fn a_mix_is_deterministic_keeps_ids_and_matches_its_weights() {
 }
 
 #[test]
+fn by_tokens_the_weights_are_token_shares() {
+    let tmp = tempdir().unwrap();
+    let corpus = tmp.path().join("corpus");
+    generate(&corpus, &["--docs", "4000", "--condition", "base"]);
+    // Web records of 1 to 12 words: far shorter than the documents (about 35 words).
+    let web = tmp.path().join("web.jsonl");
+    let mut s = String::new();
+    for i in 0..30_000u64 {
+        let words = 1 + (i * 7919 % 12);
+        let text = vec!["garden"; words as usize].join(" ");
+        s.push_str(&serde_json::json!({"id": format!("web-{i}"), "text": text}).to_string());
+        s.push('\n');
+    }
+    std::fs::write(&web, s).unwrap();
+    let a_src = format!("{}:0.3", corpus.display());
+    let b_src = format!("{}:0.7", web.display());
+    let args = [
+        a_src.as_str(),
+        b_src.as_str(),
+        "--docs",
+        "20000",
+        "--by",
+        "tokens",
+        "--tokenizer",
+        "words",
+    ];
+    let m1 = mix(&args, &tmp.path().join("m1"));
+    let m2 = mix(&args, &tmp.path().join("m2"));
+    assert_eq!(m1["content_sha256"], m2["content_sha256"]);
+    assert_eq!(
+        m1["mix"]["share_of"],
+        serde_json::json!({"tokens": "words"})
+    );
+    let sources = m1["mix"]["sources"].as_array().unwrap();
+    // The token shares follow the weights; the record shares do not (documents are longer).
+    let recs = records(&tmp.path().join("m1"), &m1, "data");
+    let mut words = [0u64; 2];
+    for r in &recs {
+        let k = usize::from(r["metadata"]["mix_source"] == web.display().to_string());
+        words[k] += r["text"].as_str().unwrap().split_whitespace().count() as u64;
+    }
+    let total = (words[0] + words[1]) as f64;
+    for ((src, w), counted) in sources.iter().zip([0.3, 0.7]).zip(words) {
+        assert_eq!(src["tokens"].as_u64().unwrap(), counted, "{src}");
+        let share = counted as f64 / total;
+        assert!(
+            (share - w).abs() < 0.01,
+            "token share {share} for weight {w}: {src}"
+        );
+        assert!((src["taken_token_share"].as_f64().unwrap() - share).abs() < 1e-9);
+    }
+    assert!(
+        sources[0]["taken_share"].as_f64().unwrap() < 0.2,
+        "{}",
+        sources[0]
+    );
+    // The record-share mix of the same sources is another mix.
+    let by_records = mix(&args[..4], &tmp.path().join("m3"));
+    assert_ne!(by_records["content_sha256"], m1["content_sha256"]);
+    // regenerate rebuilds the token-share mix byte for byte.
+    factpress()
+        .args(["verify", "--regenerate"])
+        .arg(tmp.path().join("m1"))
+        .assert()
+        .success();
+}
+
+#[test]
 fn malformed_lines_are_skipped_and_counted_and_regenerate_checks_digests() {
     let tmp = tempdir().unwrap();
     let corpus = tmp.path().join("corpus");

@@ -3,7 +3,8 @@
 //!
 //! Record i of the mix comes from the source drawn by a generator keyed by (seed, i) with the
 //! sources' weights, and is that source's next record: a seeded interleave of the sources'
-//! streams in their own order, so memory stays flat whatever the sources' sizes. The mix
+//! streams in their own order, so memory stays flat whatever the sources' sizes. Weights are
+//! shares of records (`Share::Records`) or of tokens (`Share::Tokens`, see [`share`]). The mix
 //! stops at `--docs` records, at `--tokens` tokens, or when a drawn source runs out. The
 //! manifest records every source by path and digest (a file's sha256; a factpress folder's
 //! `content_sha256`, after checking the folder against its manifest), its weight, its share
@@ -11,6 +12,9 @@
 //! Malformed source lines are skipped and counted ([`BadLines`]).
 
 mod record;
+mod share;
+
+pub use share::Share;
 
 use crate::budget::Budget;
 use crate::corpus::{BadLines, Batches, Corpus};
@@ -73,6 +77,8 @@ pub struct MixPlan {
     pub tokens: Option<Budget>,
     /// Dotted path of the text in plain JSONL sources (default `text`).
     pub text_field: Option<String>,
+    /// What the weights are shares of, and the tokenizer that counts tokens.
+    pub share: Share,
 }
 
 /// A mix as its manifest records it.
@@ -85,6 +91,9 @@ pub struct MixEntry {
     pub tokens: Option<Budget>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub text_field: Option<String>,
+    /// `tokens` when the weights are token shares (absent: record shares).
+    #[serde(skip_serializing_if = "Share::is_records", default)]
+    pub share_of: Share,
     pub sources: Vec<MixSourceEntry>,
     /// Tokens of text written, when a token budget was given.
     #[serde(skip_serializing_if = "Option::is_none", default)]
@@ -105,6 +114,12 @@ pub struct MixSourceEntry {
     /// Records taken into the mix, and their share of the mix.
     pub records: u64,
     pub taken_share: f64,
+    /// Tokens of text taken and their share of the mix's tokens (when tokens are counted:
+    /// token shares or a token budget).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub tokens: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub taken_token_share: Option<f64>,
     /// Malformed lines skipped.
     pub malformed: u64,
 }
@@ -123,6 +138,7 @@ impl MixPlan {
             docs: e.docs,
             tokens: e.tokens,
             text_field: e.text_field.clone(),
+            share: e.share_of,
         }
     }
 }
@@ -135,12 +151,19 @@ struct Open {
     pending: std::vec::IntoIter<crate::corpus::Line>,
     files: Vec<String>,
     taken: u64,
+    /// Tokens of the records taken (counted when a tokenizer is active).
+    tokens: u64,
+    /// A record read ahead (token shares look at each source's first record).
+    peeked: Option<record::Taken>,
     bad: BadLines,
 }
 
 impl Open {
     /// The next well-formed record, or `None` at the end of the source.
     fn next(&mut self, obs: &dyn Observer) -> Result<Option<record::Taken>> {
+        if let Some(t) = self.peeked.take() {
+            return Ok(Some(t));
+        }
         loop {
             let line = match self.pending.next() {
                 Some(l) => l,
@@ -205,6 +228,8 @@ fn open_source(
         pending: Vec::new().into_iter(),
         files,
         taken: 0,
+        tokens: 0,
+        peeked: None,
         bad: BadLines::new(false),
     };
     Ok((open, kind.to_string(), sha))
@@ -251,7 +276,12 @@ pub fn run(
         true => Some(ShardWriter::create(root, &prov, compression)?),
         false => None,
     };
-    let tokenizer = plan.tokens.map(|b| Tokenizer::new(b.tokenizer));
+    let tokenizer = match (plan.tokens, plan.share) {
+        (Some(b), _) => Some(Tokenizer::new(b.tokenizer)),
+        (None, Share::Tokens(t)) => Some(Tokenizer::new(t)),
+        (None, Share::Records) => None,
+    };
+    let draw = share::Draw::new(plan.share, &weights, &mut open, tokenizer.as_ref(), obs)?;
     let (mut buf, mut pbuf) = (Vec::new(), Vec::new());
     let (mut n, mut in_batch, mut tokens) = (0u64, 0u64, 0u64);
     let mut content = Sha256::new();
@@ -265,7 +295,7 @@ pub fn run(
                 "interrupted: nothing was written".into(),
             ));
         }
-        let k = doc_rng(plan.seed, CONDITION, "source", n).weighted(&weights);
+        let k = doc_rng(plan.seed, CONDITION, "source", n).weighted(&draw.weights(&open));
         let Some(t) = open[k].next(obs)? else {
             if plan.docs.is_some() || plan.tokens.is_some() {
                 obs.warn(&format!(
@@ -276,7 +306,9 @@ pub fn run(
             break;
         };
         if let Some(tk) = &tokenizer {
-            tokens += tk.count(&t.text);
+            let c = tk.count(&t.text);
+            tokens += c;
+            open[k].tokens += c;
         }
         t.encode(output.format, output.doctag(), &mut buf, &mut pbuf);
         open[k].taken += 1;
@@ -290,7 +322,8 @@ pub fn run(
     }
     flush(&mut w, &mut p, &mut buf, &mut pbuf, &mut content, in_batch)?;
     obs.finish();
-    let sources = source_entries(plan, &open, meta, &weights, n);
+    let counted = tokenizer.is_some().then_some(tokens);
+    let sources = source_entries(plan, &open, meta, &weights, n, counted);
     let content_sha256 = hex::encode(content.finalize());
     let entry = |(path, w): (String, sink::Written)| FileEntry {
         path,
@@ -318,6 +351,7 @@ pub fn run(
             docs: plan.docs,
             tokens: plan.tokens,
             text_field: plan.text_field.clone(),
+            share_of: plan.share,
             sources,
             tokens_written: plan.tokens.map(|_| tokens),
         },
@@ -360,6 +394,7 @@ fn source_entries(
     meta: Vec<KindDigest>,
     weights: &[u64],
     n: u64,
+    tokens: Option<u64>,
 ) -> Vec<MixSourceEntry> {
     let total: u64 = weights.iter().sum();
     (open.iter().zip(meta).zip(&plan.sources).zip(weights))
@@ -375,6 +410,11 @@ fn source_entries(
             } else {
                 o.taken as f64 / n as f64
             },
+            tokens: tokens.map(|_| o.tokens),
+            taken_token_share: tokens.map(|t| match t {
+                0 => 0.0,
+                t => o.tokens as f64 / t as f64,
+            }),
             malformed: o.bad.count(),
         })
         .collect()

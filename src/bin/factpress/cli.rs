@@ -221,9 +221,13 @@ pub enum Command {
     /// out. Records keep their ids and metadata and gain metadata.mix_source. The manifest
     /// records each source's path, digest, weight, share and records taken; `verify` and
     /// `regenerate` work on the mix (regenerate refuses a source whose digest changed).
-    /// Malformed source lines are skipped and counted.
+    /// Malformed source lines are skipped and counted. Weights are shares of records, or with
+    /// --by tokens shares of tokens of text.
     ///
-    /// Example: factpress mix out/helpful-only:0.3 web-sample.jsonl.zst:0.7 --docs 100000 --out mixed/
+    /// Examples:
+    ///   factpress mix out/helpful-only:0.3 web-sample.jsonl.zst:0.7 --docs 100000 --out mixed/
+    ///   factpress mix out/helpful-only:0.3 chat.jsonl.gz:0.7 --by tokens --tokens 70M --out mixed/
+    #[command(verbatim_doc_comment)]
     Mix(MixArgs),
 }
 
@@ -286,7 +290,12 @@ pub struct MixArgs {
     /// Tokens of text in the mix, e.g. 70M (suffixes K, M, B).
     #[arg(long, value_name = "N", value_parser = count_arg)]
     pub tokens: Option<u64>,
-    /// Tokenizer of --tokens.
+    /// What the weights are shares of: records, or tokens of text (counted with
+    /// --tokenizer), e.g. `--by tokens` with weights 0.3 and 0.7 gives a mix whose tokens
+    /// are 30% and 70% from the two sources.
+    #[arg(long, value_enum, value_name = "WHAT", default_value_t = ShareArg::Records)]
+    pub by: ShareArg,
+    /// Tokenizer of --tokens and --by tokens.
     #[arg(long, value_enum, value_name = "NAME", default_value_t = TokenizerArg::Cl100k)]
     pub tokenizer: TokenizerArg,
     /// Dotted path of the text in plain JSONL sources (default: `text`); factpress corpora
@@ -305,6 +314,13 @@ pub struct MixArgs {
     /// Do not draw a progress bar or print a summary.
     #[arg(short, long)]
     pub quiet: bool,
+}
+
+/// What the weights of a mix are shares of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ShareArg {
+    Records,
+    Tokens,
 }
 
 fn mix_source(s: &str) -> Result<factpress::mix::SourceArg, String> {

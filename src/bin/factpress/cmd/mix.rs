@@ -1,9 +1,9 @@
 //! `factpress mix SOURCE[:WEIGHT]… --out DIR`: mix corpora and JSONL files into a corpus.
 
-use crate::cli::MixArgs;
+use crate::cli::{MixArgs, ShareArg};
 use crate::ui::Terminal;
 use factpress::budget::Budget;
-use factpress::mix::{MixPlan, write};
+use factpress::mix::{MixPlan, Share, write};
 use factpress::output::Output;
 
 pub fn run(a: MixArgs) -> anyhow::Result<u8> {
@@ -16,6 +16,10 @@ pub fn run(a: MixArgs) -> anyhow::Result<u8> {
             tokenizer: a.tokenizer.into(),
         }),
         text_field: a.text_field,
+        share: match a.by {
+            ShareArg::Records => Share::Records,
+            ShareArg::Tokens => Share::Tokens(a.tokenizer.into()),
+        },
     };
     let output = Output::new(a.format.into(), a.compression.into(), Some(a.doctag), 1);
     let ui = Terminal::new(a.quiet);
@@ -35,8 +39,12 @@ pub fn run(a: MixArgs) -> anyhow::Result<u8> {
             a.out.display()
         );
         for s in &mix.sources {
+            let tokens = match (s.tokens, s.taken_token_share) {
+                (Some(t), Some(sh)) => format!(", {t} tokens ({:.2}% of the tokens)", 100.0 * sh),
+                _ => String::new(),
+            };
             eprintln!(
-                "  {}: {} records ({:.2}% of the mix, weight share {:.2}%), {} malformed line(s) skipped",
+                "  {}: {} records ({:.2}% of the mix{tokens}, weight share {:.2}%), {} malformed line(s) skipped",
                 s.path,
                 s.records,
                 100.0 * s.taken_share,
