@@ -111,9 +111,14 @@ pub fn assemble(
     let mut conditions = Vec::new();
     let mut reasons: BTreeMap<String, u64> = BTreeMap::new();
     for cid in &bm.conditions {
-        let (entry, digest) = write_condition(root, output, &sel, cid, &briefs, &docs)?;
-        all.update(&digest);
-        conditions.push(entry);
+        conditions.push(write_condition(
+            root,
+            output,
+            &sel,
+            cid,
+            (&briefs, &docs),
+            &mut all,
+        )?);
     }
     let mut rejected = 0;
     for d in &docs {
@@ -285,15 +290,15 @@ fn one(
 }
 
 /// Writes the accepted documents of condition `cid` into its shard (one per condition);
-/// returns its manifest entry and the digest of its record stream.
+/// returns its manifest entry; the records also go into `all`.
 fn write_condition(
     root: Option<&Path>,
     output: &Output,
     sel: &Selection,
     cid: &str,
-    briefs: &[BriefLine],
-    docs: &[Doc],
-) -> Result<(ConditionEntry, Vec<u8>)> {
+    (briefs, docs): (&[BriefLine], &[Doc]),
+    all: &mut Sha256,
+) -> Result<ConditionEntry> {
     let spec = &sel.spec;
     let c = output.compression;
     let mut w = ShardWriter::create(root, &shard_name("data", cid, 0, 1, c), c)?;
@@ -326,6 +331,7 @@ fn write_condition(
             continue;
         }
         hash.update(&d.record);
+        all.update(&d.record);
         batch.0.extend_from_slice(&d.record);
         batch.1.extend_from_slice(&d.provenance);
         batch.2 += 1;
@@ -358,20 +364,17 @@ fn write_condition(
         .iter()
         .map(|d| (d.id.clone(), doc_types.get(&d.id).copied().unwrap_or(0)))
         .collect();
-    Ok((
-        ConditionEntry {
-            id: cid.to_string(),
-            docs: accepted,
-            tokens: None,
-            content_sha256: hex::encode(&digest),
-            shards,
-            provenance,
-            facts: all_facts,
-            doc_types: all_types,
-            templates,
-        },
-        digest,
-    ))
+    Ok(ConditionEntry {
+        id: cid.to_string(),
+        docs: accepted,
+        tokens: None,
+        content_sha256: hex::encode(&digest),
+        shards,
+        provenance,
+        facts: all_facts,
+        doc_types: all_types,
+        templates,
+    })
 }
 
 fn entry(path: String, w: Written) -> FileEntry {
