@@ -34,8 +34,8 @@ pub fn ingest(
     crate::sink::check_out(out)?;
     let bm = BriefsManifest::read(dir)?;
     let briefs = read_briefs(&dir.join("briefs.jsonl"))?;
-    let located = results::read(results)?;
-    let stored = choose(dir, &briefs, located)?;
+    let (located, problems) = results::read(results)?;
+    let stored = choose(dir, &briefs, located, problems)?;
     let tmp = TempDir::beside(out)?;
     copy_listed(dir, tmp.path(), &bm.sources)?;
     for f in ["manifest.json", "briefs.jsonl"] {
@@ -430,18 +430,22 @@ fn read_stored(path: &Path, briefs: &[BriefLine]) -> Result<Vec<Option<Stored>>>
 /// The result kept for each brief: the first message in argument order, else the first
 /// failure. A result for a request that is not in `dir`, or a cache entry for another
 /// version of a request, is an error (all reported at once).
-fn choose(dir: &Path, briefs: &[BriefLine], located: Vec<Located>) -> Result<Vec<Option<Stored>>> {
+fn choose(
+    dir: &Path,
+    briefs: &[BriefLine],
+    located: Vec<Located>,
+    mut problems: Vec<String>,
+) -> Result<Vec<Option<Stored>>> {
     let index: BTreeMap<&str, usize> = briefs
         .iter()
         .enumerate()
         .map(|(i, b)| (b.brief.custom_id.as_str(), i))
         .collect();
     let mut chosen: Vec<Option<(Stored, bool)>> = vec![None; briefs.len()];
-    let mut problems = Vec::new();
     for l in located {
         let Some(&i) = index.get(l.stored.custom_id.as_str()) else {
             problems.push(format!(
-                "{}: custom_id `{}` is not a request of {} (results of another briefs folder?)",
+                "{}:1: custom_id `{}` is not a request of {} (results of another briefs folder?)",
                 l.at,
                 l.stored.custom_id,
                 dir.display()

@@ -168,8 +168,9 @@ fn format_of(v: &Value) -> Option<&'static str> {
 }
 
 /// Reads every result of `paths` (files of lines, or cache folders), in argument order and
-/// file order. Every malformed line is collected; they are reported together (exit 2).
-pub fn read(paths: &[PathBuf]) -> Result<Vec<Located>> {
+/// file order, with every malformed line described (`file:line:col: …`), for the caller to
+/// report together with its own problems.
+pub fn read(paths: &[PathBuf]) -> Result<(Vec<Located>, Vec<String>)> {
     let mut out = Vec::new();
     let mut problems = Vec::new();
     for p in paths {
@@ -205,10 +206,7 @@ pub fn read(paths: &[PathBuf]) -> Result<Vec<Located>> {
             }
         }
     }
-    if !problems.is_empty() {
-        return Err(invalid(problems));
-    }
-    Ok(out)
+    Ok((out, problems))
 }
 
 /// `problems` as one located error.
