@@ -9,6 +9,7 @@ pub mod brief;
 pub mod briefs;
 pub mod change;
 pub mod ingest;
+pub mod pairs;
 pub mod prompt;
 pub mod request;
 pub mod results;
