@@ -276,6 +276,9 @@ fn bad_llm_sections_are_reported_with_locations() {
         assert!(err.contains(&format!("┌─ {spec}:")), "{name}: {err}");
         assert!(!t.path().join(name).exists());
         insta::assert_snapshot!(format!("llm_{name}"), err);
+        // `check` reports the same problems: the prompts are part of the spec.
+        let checked = stderr_of(factpress().args(["check", &spec]).assert(), 2);
+        assert_eq!(checked, err, "{name}: check and briefs differ");
     }
 }
 
