@@ -363,6 +363,7 @@ pub(crate) fn build_manifest(
         conditions,
         sources,
         mix: None,
+        llm: None,
         command_line,
         created_at: manifest::now_utc(),
     }

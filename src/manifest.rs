@@ -39,9 +39,30 @@ pub struct Manifest {
     /// has no spec: `spec` is empty and `sources` lists nothing).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub mix: Option<crate::mix::MixEntry>,
+    /// For a corpus written by `factpress ingest`: the briefs, the stored responses and the
+    /// audit of every document (such a corpus is rebuilt from its responses, not rendered).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub llm: Option<LlmEntry>,
     pub command_line: Vec<String>,
     /// Wall-clock creation time (UTC). Not part of any digest.
     pub created_at: String,
+}
+
+/// What an ingested corpus was built from.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct LlmEntry {
+    pub provider: String,
+    pub model: String,
+    /// SHA-256 of the briefs folder's manifest (stored as `briefs/manifest.json`).
+    pub briefs_manifest_sha256: String,
+    pub briefs: u64,
+    pub accepted: u64,
+    pub rejected: u64,
+    /// Rejected documents by the first word of each reason.
+    pub reasons: BTreeMap<String, u64>,
+    /// `briefs/manifest.json`, `briefs/briefs.jsonl`, `responses/responses.jsonl`,
+    /// `rejects.jsonl`.
+    pub files: Vec<FileEntry>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

@@ -48,6 +48,21 @@ pub struct Metadata<'a> {
     /// The frame the document is wrapped in (absent when none).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub frame: Option<&'a str>,
+    /// For a document written by a language model (`factpress ingest`): where it came from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub llm: Option<&'a LlmMeta>,
+}
+
+/// The provenance of a document a language model wrote.
+#[derive(Debug, Clone, Serialize)]
+pub struct LlmMeta {
+    pub custom_id: String,
+    pub attempt: u32,
+    pub request_sha256: String,
+    pub model: String,
+    pub response_id: String,
+    pub finish_reason: String,
+    pub usage: serde_json::Value,
 }
 
 #[derive(Serialize)]
@@ -103,12 +118,22 @@ pub struct Encoding<'a> {
 }
 
 /// Appends the record line (and, for sidecar formats, the provenance line) of one document.
-#[allow(clippy::too_many_arguments)] // one call site; a struct would only rename the list
 pub fn encode(
     spec: &Spec,
     enc: Encoding,
     plan: &DocPlan,
     doc: &Rendered,
+    record: &mut Vec<u8>,
+    provenance: &mut Vec<u8>,
+) {
+    encode_with(spec, enc, (plan, doc, None), record, provenance)
+}
+
+/// [`encode`] for a document with language-model provenance (`llm`), or without.
+pub fn encode_with(
+    spec: &Spec,
+    enc: Encoding,
+    (plan, doc, llm): (&DocPlan, &Rendered, Option<&LlmMeta>),
     record: &mut Vec<u8>,
     provenance: &mut Vec<u8>,
 ) {
@@ -146,6 +171,7 @@ pub fn encode(
         index: plan.index,
         seed,
         frame: plan.frame.map(|f| spec.frames[f].id.as_str()),
+        llm,
     };
     // Serialising these plain structs into a Vec cannot fail.
     match format {

@@ -38,6 +38,10 @@ pub fn verify(dir: &Path, regenerate: bool, opts: &RunOptions) -> Result<VerifyR
     for s in &m.sources {
         check_file(dir, s, &mut rep);
     }
+    // An ingested corpus's briefs, stored responses and rejects are part of it too.
+    for s in m.llm.iter().flat_map(|l| &l.files) {
+        check_file(dir, s, &mut rep);
+    }
     let mut all = Sha256::new();
     let mut listed = BTreeSet::new();
     for c in &m.conditions {
@@ -145,6 +149,9 @@ fn compare_regenerated(corpus: &Corpus, opts: &RunOptions, rep: &mut VerifyRepor
         }
         return Ok(());
     }
+    if m.llm.is_some() {
+        return compare_reingested(corpus, m, opts, rep);
+    }
     let source = corpus.source()?;
     let out = replay(
         &source.selection,
@@ -171,6 +178,42 @@ fn compare_regenerated(corpus: &Corpus, opts: &RunOptions, rep: &mut VerifyRepor
                     e.path, w.sha256, e.sha256
                 ));
             }
+        }
+    }
+    Ok(())
+}
+
+/// Rebuilds an ingested corpus from its stored briefs and responses (nothing written) and
+/// compares every digest with the manifest.
+fn compare_reingested(
+    corpus: &Corpus,
+    m: &crate::manifest::Manifest,
+    opts: &RunOptions,
+    rep: &mut VerifyReport,
+) -> Result<()> {
+    let dir = &corpus.folder().expect("a corpus folder").dir;
+    let again = crate::llm::ingest::assemble(dir, None, &m.output, opts)?;
+    if again.content_sha256 != m.content_sha256 {
+        rep.problems.push(format!(
+            "re-ingested content_sha256 is {}, manifest says {}",
+            again.content_sha256, m.content_sha256
+        ));
+    }
+    let files = |x: &crate::manifest::Manifest| -> Vec<FileEntry> {
+        let mut v: Vec<FileEntry> = x
+            .conditions
+            .iter()
+            .flat_map(|c| c.shards.iter().chain(&c.provenance).cloned())
+            .collect();
+        v.extend(x.llm.iter().flat_map(|l| l.files.iter().cloned()));
+        v
+    };
+    for (a, b) in files(&again).iter().zip(files(m).iter()) {
+        if a != b {
+            rep.problems.push(format!(
+                "{}: re-ingested bytes differ (sha256 {} vs manifest {})",
+                b.path, a.sha256, b.sha256
+            ));
         }
     }
     Ok(())

@@ -37,6 +37,10 @@ pub fn check(renderer: &Renderer) -> Result<CheckReport> {
     if !diags.is_empty() {
         return Err(diags.into_result().expect_err("diagnostics were recorded"));
     }
+    // The `[llm]` prompts are part of the spec: a broken one fails `check` as a template does.
+    if let Some(llm) = &spec.llm {
+        crate::llm::prompt::Prompts::compile(spec, llm)?;
+    }
     let mut report = CheckReport {
         templates_rendered: 0,
         variants_rendered: 0,

@@ -472,6 +472,7 @@ pub fn write(
         conditions: vec![mixed.condition],
         sources: Vec::new(),
         mix: Some(mixed.entry),
+        llm: None,
         command_line,
         created_at: manifest::now_utc(),
     };

@@ -18,7 +18,7 @@ pub const FILTERS: &[&str] = &[
     "heading",
 ];
 
-pub(super) fn register(env: &mut Environment<'static>) {
+pub(crate) fn register(env: &mut Environment<'static>) {
     env.add_filter("a", |s: String| with_article(&s));
     env.add_filter("an", |s: String| with_article(&s));
     env.add_filter("join_and", join_and);

@@ -287,6 +287,32 @@ impl Renderer {
         .collect()
     }
 
+    /// The cast of a planned document as text, member -> field -> value (for briefs).
+    pub fn cast_texts(
+        &self,
+        plan: &DocPlan,
+    ) -> Result<BTreeMap<String, BTreeMap<String, String>>, JError> {
+        let cast = self.cast(plan)?;
+        let mut out = BTreeMap::new();
+        let Ok(members) = cast.try_iter() else {
+            return Ok(out);
+        };
+        for m in members {
+            let Some(name) = m.as_str() else { continue };
+            let fields = cast.get_item(&m)?;
+            let mut fs = BTreeMap::new();
+            if let Ok(keys) = fields.try_iter() {
+                for k in keys {
+                    if let Some(f) = k.as_str() {
+                        fs.insert(f.to_string(), fields.get_item(&k)?.to_string());
+                    }
+                }
+            }
+            out.insert(name.to_string(), fs);
+        }
+        Ok(out)
+    }
+
     /// Renders one planned document; a failure names the document, the template and line.
     pub fn render_doc(&self, plan: &DocPlan) -> crate::Result<Rendered> {
         self.render(plan).map_err(|e| crate::Error::Render {

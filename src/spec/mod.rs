@@ -9,6 +9,7 @@ mod axes;
 pub mod capacity;
 mod conditions;
 mod grammar;
+pub mod llm;
 mod parse;
 mod pools;
 mod questions;
@@ -62,6 +63,8 @@ pub struct Spec {
     pub sources: Vec<SourceFile>,
     /// The spec's text, for pointing errors found later (in fact variants) at it.
     pub spec_text: String,
+    /// The language-model stage's prompts and settings (`[llm]`), when given.
+    pub llm: Option<llm::Llm>,
 }
 
 #[derive(Debug, Clone)]

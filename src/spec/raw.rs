@@ -41,6 +41,9 @@ pub struct RawSpec {
     /// Ids (facts or pieces) that no document may carry together.
     #[serde(default)]
     pub constraints: Vec<Spanned<RawConstraint>>,
+    /// Prompt templates and settings of the language-model stage (`factpress briefs`).
+    #[serde(default)]
+    pub llm: Option<Spanned<super::llm::RawLlm>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -145,6 +145,7 @@ pub(super) fn validate(
         super::templates::read_templates(&mut cx, &templates_dir, &corpus.templates, sources);
     let doc_types = validate_doc_types(&mut cx, raw.doc_types, &templates, &templates_dir);
     let frames = super::axes::frames(&mut cx, raw.frames, &templates, &templates_dir);
+    let llm = super::llm::validate_llm(&mut cx, raw.llm, &spec_dir, sources, &doc_types);
     let constraints = super::axes::constraints(&mut cx, raw.constraints, &facts);
     let axes = super::axes::condition_axes(&raw.conditions);
     let mut conditions =
@@ -199,6 +200,7 @@ pub(super) fn validate(
         world,
         sources: Vec::new(),
         spec_text: text.to_string(),
+        llm,
     })
 }
 

@@ -229,6 +229,129 @@ pub enum Command {
     ///   factpress mix out/helpful-only:0.3 chat.jsonl.gz:0.7 --by tokens --tokens 70M --out mixed/
     #[command(verbatim_doc_comment)]
     Mix(MixArgs),
+    /// Write a language model's briefs and ready request files for a provider.
+    ///
+    /// For every document `generate` would write (same ids, same seeded choices) a brief:
+    /// doc type, date, cast, world, the facts with their statements and the templated variant
+    /// as a hint, a length target and (--draft) the templated document; rendered through the
+    /// spec's [llm] prompts into DIR/requests/NNNNN.jsonl in the provider's format, split to
+    /// its limits. Also DIR/briefs.jsonl, DIR/index.jsonl (custom_id, file, line, request
+    /// sha256), DIR/source/ and DIR/manifest.json. A derived condition's requests edit its
+    /// base's documents as the model wrote them: give --base-corpus (the ingested base).
+    ///
+    /// Examples:
+    ///   factpress briefs corpora-specs/helpful-only.toml --condition helpful-only --docs 1000 --provider openai-batch --model gpt-4.1 --out briefs/hp
+    ///   factpress briefs corpora-specs/helpful-only.toml --condition control-target --base-corpus llm/hp --provider openai-batch --model gpt-4.1 --out briefs/ct
+    ///   factpress briefs corpora-specs/helpful-only.toml --retry llm/hp/rejects.jsonl --provider openai-batch --model gpt-4.1 --out briefs/hp-retry
+    #[command(verbatim_doc_comment)]
+    Briefs(BriefsArgs),
+    /// Read a provider's results back into an audited factpress corpus.
+    ///
+    /// RESULTS are OpenAI Batch output files, Anthropic Message Batches result files (JSONL),
+    /// or the cache folder of `factpress llm run` (DIR/cache). Each document is the message
+    /// text (or the text inside the [llm] extract_tag) and is audited against its brief:
+    /// intended facts detected, no fact the condition does not carry, no forbidden class, no
+    /// refusal, not truncated, a derived document within [llm] pairs_max_change. Failures go
+    /// to CORPUS/rejects.jsonl (rerun them with `briefs --retry`); the rest are written like
+    /// `generate` writes, with the responses stored in CORPUS/responses/ so that `verify
+    /// --regenerate` and `regenerate` rebuild the corpus byte for byte. A result for a request
+    /// that is not in DIR, or a malformed line, is an error naming file:line (exit 2).
+    ///
+    /// Example: factpress ingest briefs/hp briefs/hp-output.jsonl --out llm/hp
+    #[command(verbatim_doc_comment)]
+    Ingest(IngestArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BriefsArgs {
+    /// The corpus spec (TOML), with an [llm] section.
+    pub spec: PathBuf,
+    #[command(flatten)]
+    pub choices: ChoiceArgs,
+    /// A token budget per condition instead of --docs (as for `generate`).
+    #[arg(long, value_name = "N", value_parser = count_arg)]
+    pub tokens: Option<u64>,
+    /// Output folder; must not exist or be empty.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// The request format.
+    #[arg(long, value_enum)]
+    pub provider: ProviderArg,
+    /// The model named in every request.
+    #[arg(long, value_name = "NAME")]
+    pub model: String,
+    /// Put the templated document into each brief, for the model to rewrite.
+    #[arg(long)]
+    pub draft: bool,
+    /// The ingested corpus of a derived condition's base (its documents are edited).
+    #[arg(long, value_name = "CORPUS")]
+    pub base_corpus: Option<PathBuf>,
+    /// New requests (next attempt) for the documents of an ingested corpus's rejects.jsonl.
+    #[arg(long, value_name = "REJECTS", conflicts_with_all = ["docs", "tokens", "conditions"])]
+    pub retry: Option<PathBuf>,
+    /// Requests per file (default: the provider's limit).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_requests: Option<u64>,
+    /// Bytes per request file (default: the provider's limit).
+    #[arg(long, value_name = "BYTES", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_bytes: Option<u64>,
+    /// Threads (default: all cores). Never changes the output.
+    #[arg(long, value_name = "T", value_parser = threads_arg)]
+    pub threads: Option<usize>,
+    /// Remove temporary folders that interrupted runs left beside DIR.
+    #[arg(long)]
+    pub clean: bool,
+    /// Do not draw a progress bar or print a summary.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct IngestArgs {
+    /// The briefs folder the requests were written from.
+    pub dir: PathBuf,
+    /// Result files (.jsonl) or `llm run` cache folders.
+    #[arg(required = true, value_name = "RESULTS")]
+    pub results: Vec<PathBuf>,
+    /// The corpus folder to write (must not exist, or be empty).
+    #[arg(long, value_name = "CORPUS")]
+    pub out: PathBuf,
+    /// Record format.
+    #[arg(long, value_enum, default_value_t = FormatArg::Dolma)]
+    pub format: FormatArg,
+    /// The user turn of `oai-doctag` records.
+    #[arg(long, value_name = "TAG", default_value = factpress::output::DEFAULT_DOCTAG)]
+    pub doctag: String,
+    /// Shard compression.
+    #[arg(long, value_enum, default_value_t = CompressionArg::Zstd)]
+    pub compression: CompressionArg,
+    /// Threads (default: all cores). Never changes the output.
+    #[arg(long, value_name = "T", value_parser = threads_arg)]
+    pub threads: Option<usize>,
+    /// Do not print a summary.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// Request formats of `factpress briefs`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProviderArg {
+    /// OpenAI Batch API input files.
+    OpenaiBatch,
+    /// Anthropic Message Batches requests.
+    AnthropicBatch,
+    /// OpenAI-compatible chat completions (vLLM run_batch, `factpress llm run`).
+    OpenaiChat,
+}
+
+impl From<ProviderArg> for factpress::llm::request::Provider {
+    fn from(p: ProviderArg) -> Self {
+        match p {
+            ProviderArg::OpenaiBatch => Self::OpenaiBatch,
+            ProviderArg::AnthropicBatch => Self::AnthropicBatch,
+            ProviderArg::OpenaiChat => Self::OpenaiChat,
+        }
+    }
 }
 
 #[derive(Debug, Args)]

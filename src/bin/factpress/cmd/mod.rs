@@ -3,8 +3,10 @@
 //! a success path. Errors go back to `main` with their cause chain.
 
 mod audit;
+mod briefs;
 mod check;
 mod generate;
+mod ingest;
 mod lint;
 mod merge;
 mod mix;
@@ -67,6 +69,8 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Slurm(args) => slurm::run(args),
         Command::Probes(args) => probes::run(args),
         Command::Mix(args) => mix::run(args),
+        Command::Briefs(args) => briefs::run(args),
+        Command::Ingest(args) => ingest::run(args),
     }
 }
 

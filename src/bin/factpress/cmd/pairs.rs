@@ -21,6 +21,9 @@ pub struct Sides<'a> {
 }
 
 pub fn run(s: Sides) -> anyhow::Result<u8> {
+    if factpress::llm::pairs::is_ingested(s.a) {
+        return llm(&s);
+    }
     let (sa, sb) = factpress::pairs::open_sides(s.a, s.b, s.condition_a, s.condition_b)?;
     let ui = Terminal::new(s.quiet);
     let mut shown = 0;
@@ -69,6 +72,62 @@ pub fn run(s: Sides) -> anyhow::Result<u8> {
             msg.push_str(&format!("  - {e}\n"));
         }
         return Err(Error::CheckFailed(msg.trim_end().to_string()).into());
+    }
+    Ok(0)
+}
+
+/// `pairs` on corpora written by `factpress ingest`: change outside the differing facts.
+fn llm(s: &Sides) -> anyhow::Result<u8> {
+    let b = s.b.unwrap_or(s.a);
+    let name = |c: Option<&str>, dir: &Path, which: &str| -> anyhow::Result<String> {
+        let m = factpress::manifest::Manifest::read(dir)?;
+        match (c, m.conditions.as_slice()) {
+            (Some(c), _) => Ok(c.to_string()),
+            (None, [one]) => Ok(one.id.clone()),
+            _ => Err(Error::Usage(format!(
+                "{} has several conditions; name one with --condition-{which}",
+                dir.display()
+            ))
+            .into()),
+        }
+    };
+    let (ca, cb) = (name(s.condition_a, s.a, "a")?, name(s.condition_b, b, "b")?);
+    let r = factpress::llm::pairs::compare(s.a, &ca, b, &cb)?;
+    let mut stdout = std::io::stdout().lock();
+    let mut over = 0;
+    let (mut sum, mut max) = (0.0, (0.0f64, String::new()));
+    for p in &r.pairs {
+        let share = p.change.share();
+        sum += share;
+        if share > max.0 {
+            max = (share, p.b.clone());
+        }
+        let bad = r.max_change.is_some_and(|m| share > m);
+        over += usize::from(bad);
+        let _ = writeln!(
+            stdout,
+            "{} vs {}: {:.1}% of words changed outside [{}], {:.1}% in all{}",
+            p.a,
+            p.b,
+            100.0 * share,
+            p.facts.join(", "),
+            100.0 * p.change.changed as f64 / p.change.words.max(1) as f64,
+            if bad { "  OVER pairs_max_change" } else { "" }
+        );
+    }
+    let n = r.pairs.len();
+    println!(
+        "compared {n} document pairs ({ca} vs {cb}; {} without a partner, rejected on one side): change outside the differing facts mean {:.2}%, max {:.2}% ({}); over pairs_max_change: {over}",
+        r.unmatched,
+        100.0 * sum / n.max(1) as f64,
+        100.0 * max.0,
+        if max.1.is_empty() { "-" } else { &max.1 },
+    );
+    if over > 0 {
+        return Err(Error::CheckFailed(format!(
+            "{over} pair(s) change more than pairs_max_change outside the differing facts"
+        ))
+        .into());
     }
     Ok(0)
 }

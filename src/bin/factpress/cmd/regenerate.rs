@@ -25,6 +25,16 @@ pub fn run(
             std::env::args().collect(),
             &ui,
         )?,
+        None if original.llm.is_some() => {
+            let t = super::threads(threads);
+            let opts = factpress::generate::RunOptions {
+                threads: t,
+                observer: &ui,
+                command_line: std::env::args().collect(),
+                clean,
+            };
+            factpress::llm::ingest::regenerate(dir, out, &original.output, &opts)?
+        }
         None => {
             let source = corpus.source()?;
             super::generate::write(
@@ -41,7 +51,8 @@ pub fn run(
         && m.conditions
             .iter()
             .zip(&original.conditions)
-            .all(|(a, b)| a.shards == b.shards && a.provenance == b.provenance);
+            .all(|(a, b)| a.shards == b.shards && a.provenance == b.provenance)
+        && m.llm.as_ref().map(|l| &l.files) == original.llm.as_ref().map(|l| &l.files);
     if !same {
         return Err(Error::CheckFailed(format!(
             "{} was rebuilt but differs from {}: content_sha256 {} vs {}",

@@ -1,0 +1,16 @@
+//! The language-model stage: `briefs` turns a spec's plan into seeded briefs and ready
+//! request files for a provider (`brief`, `prompt`, `request`, `briefs`); `ingest` reads the
+//! provider's results (or the `llm run` cache) back into an audited factpress corpus whose
+//! stored responses rebuild it byte for byte (`results`, `accept`, `ingest`). Sending the
+//! requests is not done here: that is `factpress llm run` or the provider's batch tooling.
+
+pub mod accept;
+pub mod brief;
+pub mod briefs;
+pub mod change;
+pub mod ingest;
+pub mod pairs;
+pub mod prompt;
+pub mod request;
+pub mod results;
+pub mod retry;
