@@ -18,6 +18,7 @@ pub mod diag;
 pub mod error;
 pub mod generate;
 pub mod lint;
+pub mod llm;
 pub mod manifest;
 pub mod merge;
 pub mod mix;

@@ -6,6 +6,7 @@ mod audit;
 mod check;
 mod generate;
 mod lint;
+mod llm;
 mod merge;
 mod mix;
 mod pairs;
@@ -16,7 +17,7 @@ mod slurm;
 mod stats;
 mod verify;
 
-use crate::cli::{ChoiceArgs, Cli, Command};
+use crate::cli::{ChoiceArgs, Cli, Command, LlmCommand};
 use factpress::generate::Choices;
 
 pub fn run(cli: Cli) -> anyhow::Result<u8> {
@@ -67,6 +68,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Slurm(args) => slurm::run(args),
         Command::Probes(args) => probes::run(args),
         Command::Mix(args) => mix::run(args),
+        Command::Llm(LlmCommand::Run(args)) => llm::run(args),
     }
 }
 
