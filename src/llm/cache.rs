@@ -51,7 +51,9 @@ impl Cache {
 
     /// Where the response to request `sha` is kept.
     pub fn path(&self, sha: &str) -> PathBuf {
-        self.root.join(&sha[..2.min(sha.len())]).join(format!("{sha}.json"))
+        self.root
+            .join(&sha[..2.min(sha.len())])
+            .join(format!("{sha}.json"))
     }
 
     /// Whether request `sha` has a cached response.

@@ -81,7 +81,10 @@ pub fn load(dir: &Path) -> Result<Vec<Request>> {
         let text = match std::str::from_utf8(&bytes) {
             Ok(t) => t,
             Err(e) => {
-                let line = 1 + bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count();
+                let line = 1 + bytes[..e.valid_up_to()]
+                    .iter()
+                    .filter(|&&b| b == b'\n')
+                    .count();
                 problems.push(format!("{name}:{line}: not UTF-8"));
                 continue;
             }
@@ -103,7 +106,9 @@ pub fn load(dir: &Path) -> Result<Vec<Request>> {
                     body,
                 }) => {
                     if let Some(first) = seen.get(&custom_id) {
-                        problems.push(format!("{at}: custom_id `{custom_id}` is already used at {first}"));
+                        problems.push(format!(
+                            "{at}: custom_id `{custom_id}` is already used at {first}"
+                        ));
                         continue;
                     }
                     seen.insert(custom_id.clone(), at);
@@ -129,10 +134,7 @@ pub fn load(dir: &Path) -> Result<Vec<Request>> {
         )));
     }
     if !problems.is_empty() {
-        let rendered: String = problems
-            .iter()
-            .map(|p| format!("error: {p}\n"))
-            .collect();
+        let rendered: String = problems.iter().map(|p| format!("error: {p}\n")).collect();
         return Err(Error::Invalid {
             count: problems.len(),
             rendered,
@@ -154,8 +156,8 @@ fn parse_line(raw: &str) -> std::result::Result<Parsed, String> {
     if raw.trim().is_empty() {
         return Err("an empty line (expected one JSON request object a line)".into());
     }
-    let l: Line = serde_json::from_str(raw)
-        .map_err(|e| format!("expected a JSON request object: {e}"))?;
+    let l: Line =
+        serde_json::from_str(raw).map_err(|e| format!("expected a JSON request object: {e}"))?;
     if l.body.is_none() && l.params.is_some() {
         return Ok(Parsed::Anthropic);
     }
@@ -207,7 +209,10 @@ mod tests {
     fn bad_lines_say_why() {
         for (raw, want) in [
             (r#"{"custom_id":1,"body":{}}"#, "must be a string"),
-            (r#"{"custom_id":"a","url":"/chat","body":{}}"#, "must start with"),
+            (
+                r#"{"custom_id":"a","url":"/chat","body":{}}"#,
+                "must start with",
+            ),
             (r#"{"custom_id":"a","body":[1]}"#, "must be a JSON object"),
             (r#"{"custom_id":"a","method":"GET","body":{}}"#, "POST"),
             ("{", "expected a JSON request object"),

@@ -121,7 +121,11 @@ pub fn run(dir: &Path, opts: &Options, obs: &dyn Observer) -> Result<Report> {
     if let Some(e) = state.fatal.into_inner().unwrap_or_else(|p| p.into_inner()) {
         return Err(e);
     }
-    for (i, o) in state.outcomes.into_inner().unwrap_or_else(|p| p.into_inner()) {
+    for (i, o) in state
+        .outcomes
+        .into_inner()
+        .unwrap_or_else(|p| p.into_inner())
+    {
         outcomes[i] = Some(o);
     }
     // Identical request lines share one exchange.
@@ -141,7 +145,11 @@ pub fn run(dir: &Path, opts: &Options, obs: &dyn Observer) -> Result<Report> {
     }
     let lines: Vec<(&Request, &Outcome)> = requests
         .iter()
-        .zip(outcomes.iter().map(|o| o.as_ref().expect("every request finished")))
+        .zip(
+            outcomes
+                .iter()
+                .map(|o| o.as_ref().expect("every request finished")),
+        )
         .collect();
     let failed = lines
         .iter()

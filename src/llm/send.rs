@@ -10,9 +10,19 @@ use std::time::Duration;
 
 /// What one attempt gave.
 pub(crate) enum Attempt {
-    Answer { status: u16, body: serde_json::Value },
-    Retry { code: String, message: String, after: Option<Duration> },
-    Final { code: String, message: String },
+    Answer {
+        status: u16,
+        body: serde_json::Value,
+    },
+    Retry {
+        code: String,
+        message: String,
+        after: Option<Duration>,
+    },
+    Final {
+        code: String,
+        message: String,
+    },
 }
 
 pub(crate) struct Client {
@@ -66,7 +76,12 @@ impl Client {
             .get("retry-after")
             .and_then(|v| v.to_str().ok())
             .and_then(retry_after);
-        let text = match resp.body_mut().with_config().limit(64 << 20).read_to_string() {
+        let text = match resp
+            .body_mut()
+            .with_config()
+            .limit(64 << 20)
+            .read_to_string()
+        {
             Ok(t) => t,
             Err(e) => return transport(e),
         };
@@ -76,7 +91,10 @@ impl Client {
                 Ok(body) => Attempt::Answer { status, body },
                 Err(e) => Attempt::Final {
                     code: "invalid_response".into(),
-                    message: format!("HTTP {status} with a body that is not JSON ({e}): {}", excerpt(&text)),
+                    message: format!(
+                        "HTTP {status} with a body that is not JSON ({e}): {}",
+                        excerpt(&text)
+                    ),
                 },
             };
         }
@@ -118,8 +136,7 @@ fn transport(e: ureq::Error) -> Attempt {
 /// `Retry-After` in seconds (an HTTP date is not read: the backoff is used instead).
 fn retry_after(v: &str) -> Option<Duration> {
     let secs: f64 = v.trim().parse().ok()?;
-    (secs.is_finite() && secs >= 0.0)
-        .then(|| Duration::from_secs_f64(secs).min(MAX_RETRY_AFTER))
+    (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs).min(MAX_RETRY_AFTER))
 }
 
 /// The wait before retry number `retry` (0-based) of request `sha`: 0.5 s doubling to at

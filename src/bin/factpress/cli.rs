@@ -277,7 +277,9 @@ pub struct LlmRunArgs {
 fn concurrency_arg(s: &str) -> Result<usize, String> {
     match s.parse::<i64>() {
         Ok(n) if (1..=1024).contains(&n) => Ok(n as usize),
-        _ => Err(format!("expected a number of requests in flight from 1 to 1024, found {s:?}")),
+        _ => Err(format!(
+            "expected a number of requests in flight from 1 to 1024, found {s:?}"
+        )),
     }
 }
 
@@ -285,7 +287,9 @@ fn concurrency_arg(s: &str) -> Result<usize, String> {
 fn timeout_arg(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
         Ok(t) if t.is_finite() && t > 0.0 && t <= 86_400.0 => Ok(t),
-        _ => Err(format!("expected a number of seconds above 0 (at most 86400), found {s:?}")),
+        _ => Err(format!(
+            "expected a number of seconds above 0 (at most 86400), found {s:?}"
+        )),
     }
 }
 

@@ -49,7 +49,9 @@ impl Observer for Terminal {
                 "{{spinner}} {what} [{{elapsed_precise}}] {{wide_bar}} {{pos}}/{{len}} {unit} ({{per_sec}}, eta {{eta}}) {{msg}}"
             ),
             None => {
-                format!("{{spinner}} {what} [{{elapsed_precise}}] {{pos}} {unit} ({{per_sec}}) {{msg}}")
+                format!(
+                    "{{spinner}} {what} [{{elapsed_precise}}] {{pos}} {unit} ({{per_sec}}) {{msg}}"
+                )
             }
         };
         if let Ok(style) = ProgressStyle::with_template(&template) {
