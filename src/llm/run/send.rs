@@ -5,7 +5,7 @@
 //! request's sha256, so no generator is involved); any other status is final. Must not
 //! retry by itself (`run` decides), follow redirects (that would re-send a POST) or write.
 
-use crate::llm::request::Request;
+use crate::llm::run::read::Request;
 use std::time::Duration;
 
 /// What one attempt gave.

@@ -7,10 +7,10 @@
 //! Must not print (progress goes through the observer) or put anything timed in a file.
 
 use crate::error::{Error, Result};
-use crate::llm::cache::{Cache, Entry};
-use crate::llm::request::{self, Request};
-use crate::llm::results::{self, Outcome};
-use crate::llm::send::{Attempt, Client, backoff};
+use crate::llm::run::cache::{Cache, Entry};
+use crate::llm::run::read::{self, Request};
+use crate::llm::run::send::{Attempt, Client, backoff};
+use crate::llm::run::write::{self as results, Outcome};
 use crate::observe::Observer;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -71,7 +71,7 @@ pub fn run(dir: &Path, opts: &Options, obs: &dyn Observer) -> Result<Report> {
             opts.endpoint
         )));
     }
-    let requests = request::load(dir)?;
+    let requests = read::load(dir)?;
     let cache = Cache::of(dir);
     let mut outcomes: Vec<Option<Outcome>> = Vec::with_capacity(requests.len());
     let mut first_of: BTreeMap<&str, usize> = BTreeMap::new();

@@ -6,8 +6,8 @@
 //! timing: the same cache gives the same bytes.
 
 use crate::error::{Error, Result};
-use crate::llm::cache::Entry;
-use crate::llm::request::Request;
+use crate::llm::run::cache::Entry;
+use crate::llm::run::read::Request;
 use serde::Serialize;
 use std::io::Write;
 use std::path::{Path, PathBuf};
