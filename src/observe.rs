@@ -11,6 +11,8 @@ pub trait Observer: Sync {
     fn start(&self, _what: &str, _total: Option<u64>, _unit: &str) {}
     /// `done` units of the current stage are finished (monotonic).
     fn progress(&self, _done: u64) {}
+    /// A short line shown beside the current stage's progress (tokens so far, a rate).
+    fn status(&self, _message: &str) {}
     /// The current stage is over (its progress display can go).
     fn finish(&self) {}
     /// Something works but may not be what the user meant.

@@ -260,6 +260,9 @@ pub enum Command {
     /// Example: factpress ingest briefs/hp briefs/hp-output.jsonl --out llm/hp
     #[command(verbatim_doc_comment)]
     Ingest(IngestArgs),
+    /// Language-model requests: send the request files of a briefs folder to a server.
+    #[command(subcommand)]
+    Llm(LlmCommand),
 }
 
 #[derive(Debug, Args)]
@@ -333,6 +336,50 @@ pub struct IngestArgs {
     pub quiet: bool,
 }
 
+
+#[derive(Debug, Subcommand)]
+pub enum LlmCommand {
+    /// Send a briefs folder's requests to an OpenAI-compatible server (vLLM, llama.cpp,
+    /// OpenAI), with a cache, retries and resume.
+    ///
+    /// Reads DIR/requests/*.jsonl (OpenAI Batch input lines) in name order and POSTs each
+    /// line's `body`, byte for byte, to URL/chat/completions. Every answer is kept in
+    /// DIR/cache/<sha[0..2]>/<sha>.json (sha: the sha256 of the request line) before it counts
+    /// as done, and a request with a cache file is never sent again: a run that was killed or
+    /// stopped resumes where it was. Retries 408, 409, 429, 5xx, connection errors and
+    /// timeouts with exponential backoff (or the server's Retry-After); other 4xx are final.
+    /// Writes DIR/results/run.jsonl (OpenAI Batch output lines, in request order) when every
+    /// request has an answer or a final error. Exit 1 if some request failed.
+    ///
+    /// Example: factpress llm run briefs/ --endpoint http://127.0.0.1:8080/v1 --concurrency 8
+    Run(LlmRunArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LlmRunArgs {
+    /// A briefs folder (written by `factpress briefs`): its requests/ are sent.
+    pub dir: PathBuf,
+    /// The server's OpenAI-style base URL, including /v1.
+    #[arg(long, value_name = "URL")]
+    pub endpoint: String,
+    /// The environment variable holding the API key (sent as `Authorization: Bearer KEY`).
+    #[arg(long, value_name = "VAR")]
+    pub api_key_env: Option<String>,
+    /// Requests in flight at once.
+    #[arg(long, value_name = "C", default_value_t = 4, value_parser = concurrency_arg)]
+    pub concurrency: usize,
+    /// Retries of a request after its first attempt (on 408, 409, 429, 5xx, timeouts and
+    /// connection errors).
+    #[arg(long, value_name = "N", default_value_t = 6)]
+    pub max_retries: u32,
+    /// The longest one HTTP exchange may take, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 600.0, value_parser = timeout_arg)]
+    pub timeout: f64,
+    /// Do not draw a progress bar or print the usage totals.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
 /// Request formats of `factpress briefs`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ProviderArg {
@@ -351,6 +398,26 @@ impl From<ProviderArg> for factpress::llm::request::Provider {
             ProviderArg::AnthropicBatch => Self::AnthropicBatch,
             ProviderArg::OpenaiChat => Self::OpenaiChat,
         }
+    }
+}
+
+/// `--concurrency`: at least 1, at most 1024.
+fn concurrency_arg(s: &str) -> Result<usize, String> {
+    match s.parse::<i64>() {
+        Ok(n) if (1..=1024).contains(&n) => Ok(n as usize),
+        _ => Err(format!(
+            "expected a number of requests in flight from 1 to 1024, found {s:?}"
+        )),
+    }
+}
+
+/// `--timeout`: a positive number of seconds.
+fn timeout_arg(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(t) if t.is_finite() && t > 0.0 && t <= 86_400.0 => Ok(t),
+        _ => Err(format!(
+            "expected a number of seconds above 0 (at most 86400), found {s:?}"
+        )),
     }
 }
 

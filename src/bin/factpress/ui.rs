@@ -46,10 +46,12 @@ impl Observer for Terminal {
         let pb = ProgressBar::with_draw_target(total, ProgressDrawTarget::stderr());
         let template = match total {
             Some(_) => format!(
-                "{{spinner}} {what} [{{elapsed_precise}}] {{wide_bar}} {{pos}}/{{len}} {unit} ({{per_sec}}, eta {{eta}})"
+                "{{spinner}} {what} [{{elapsed_precise}}] {{wide_bar}} {{pos}}/{{len}} {unit} ({{per_sec}}, eta {{eta}}) {{msg}}"
             ),
             None => {
-                format!("{{spinner}} {what} [{{elapsed_precise}}] {{pos}} {unit} ({{per_sec}})")
+                format!(
+                    "{{spinner}} {what} [{{elapsed_precise}}] {{pos}} {unit} ({{per_sec}}) {{msg}}"
+                )
             }
         };
         if let Ok(style) = ProgressStyle::with_template(&template) {
@@ -61,6 +63,12 @@ impl Observer for Terminal {
     fn progress(&self, done: u64) {
         if let Some(pb) = self.bar().as_ref() {
             pb.set_position(done);
+        }
+    }
+
+    fn status(&self, message: &str) {
+        if let Some(pb) = self.bar().as_ref() {
+            pb.set_message(message.to_string());
         }
     }
 

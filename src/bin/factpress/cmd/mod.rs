@@ -8,6 +8,7 @@ mod check;
 mod generate;
 mod ingest;
 mod lint;
+mod llm;
 mod merge;
 mod mix;
 mod pairs;
@@ -18,7 +19,7 @@ mod slurm;
 mod stats;
 mod verify;
 
-use crate::cli::{ChoiceArgs, Cli, Command};
+use crate::cli::{ChoiceArgs, Cli, Command, LlmCommand};
 use factpress::generate::Choices;
 
 pub fn run(cli: Cli) -> anyhow::Result<u8> {
@@ -71,6 +72,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Mix(args) => mix::run(args),
         Command::Briefs(args) => briefs::run(args),
         Command::Ingest(args) => ingest::run(args),
+        Command::Llm(LlmCommand::Run(args)) => llm::run(args),
     }
 }
 
