@@ -336,7 +336,6 @@ pub struct IngestArgs {
     pub quiet: bool,
 }
 
-
 #[derive(Debug, Subcommand)]
 pub enum LlmCommand {
     /// Send a briefs folder's requests to an OpenAI-compatible server (vLLM, llama.cpp,
