@@ -27,7 +27,7 @@ def serve(model, port, log):
 
     app = create_app(
         server_settings=ServerSettings(host="127.0.0.1", port=int(port)),
-        model_settings=[ModelSettings(model=model, model_alias="tiny", n_ctx=2048, verbose=False)],
+        model_settings=[ModelSettings(model=model, model_alias="tiny", n_ctx=8192, verbose=False)],
     )
     out = open(log, "a", buffering=1)
 

@@ -122,4 +122,18 @@ received=$(grep '"event": "received"' "$work/requests.log" | grep -c '"/v1/chat/
 echo "  uvicorn access log: $posts POSTs to /v1/chat/completions; body log: $received received"
 [ "$posts" -le "$received" ] && [ "$posts" -ge $(( received - 4 )) ] \
   || { echo "the access log and the body log disagree"; exit 1; }
+echo "-- 4. the whole stage: briefs of a shipped spec -> llm run -> ingest -> verify"
+# The tiny model writes noise, so ingest must reject every document (no <content> tag) and
+# say so in rejects.jsonl; the point is that the real server's answers flow through.
+"$bin" briefs corpora-specs/helpful-only.toml --condition helpful-only --docs 8 --quiet \
+  --provider openai-chat --model tiny --out "$work/stage"
+"$bin" llm run "$work/stage" --endpoint "$url" --concurrency 4 --quiet
+"$bin" ingest "$work/stage" "$work/stage/results/run.jsonl" --out "$work/stage-corpus" 2>&1 | tee "$work/stage.out"
+rejects=$(wc -l < "$work/stage-corpus/rejects.jsonl")
+answered=$(grep -c '"finish_reason"' "$work/stage-corpus/rejects.jsonl" || true)
+echo "  ingest: $rejects of 8 rejected, $answered of them with the server's finish_reason"
+[ "$rejects" -eq 8 ] && [ "$answered" -eq 8 ] || { echo "expected 8 answered-and-rejected documents"; exit 1; }
+"$bin" verify "$work/stage-corpus"
+"$bin" ingest "$work/stage" "$work/stage/cache" --out "$work/stage-corpus-2" --quiet
+cmp "$work/stage-corpus/rejects.jsonl" "$work/stage-corpus-2/rejects.jsonl"
 echo "llm-server-ci: ok"

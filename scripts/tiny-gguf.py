@@ -11,7 +11,7 @@ import sys
 import gguf
 import numpy as np
 
-N_EMBD, N_HEAD, N_LAYER, N_FF, N_CTX = 64, 4, 2, 128, 2048
+N_EMBD, N_HEAD, N_LAYER, N_FF, N_CTX = 64, 4, 2, 128, 8192
 
 WORDS = """the a of and to in is was for on that with as by at from it an be this are
 which or has had have were not but its they their been one new after also more first

@@ -174,8 +174,11 @@ pub fn assemble(
     })
 }
 
-/// The first word of a reason (`missing`, `truncated`, `forbidden`, …), for the counts.
+/// The class of a reason (`missing`, `truncated`, `forbidden`, `no tag`, …), for the counts.
 fn kind(reason: &str) -> &str {
+    if reason.starts_with("no text inside") {
+        return "no tag";
+    }
     reason.split([' ', ':']).next().unwrap_or(reason)
 }
 
