@@ -136,4 +136,14 @@ echo "  ingest: $rejects of 8 rejected, $answered of them with the server's fini
 "$bin" verify "$work/stage-corpus"
 "$bin" ingest "$work/stage" "$work/stage/cache" --out "$work/stage-corpus-2" --quiet
 cmp "$work/stage-corpus/rejects.jsonl" "$work/stage-corpus-2/rejects.jsonl"
+echo "-- 5. a retry round: briefs --retry -> llm run -> ingest --onto -> verify --regenerate"
+"$bin" briefs corpora-specs/helpful-only.toml --retry "$work/stage-corpus/rejects.jsonl" --quiet \
+  --provider openai-chat --model tiny --out "$work/retry"
+"$bin" llm run "$work/retry" --endpoint "$url" --concurrency 4 --quiet
+"$bin" ingest "$work/retry" "$work/retry/results/run.jsonl" --onto "$work/stage-corpus" \
+  --out "$work/retry-corpus" 2>&1 | tee "$work/retry.out"
+second=$(grep -c '"attempt":2' "$work/retry-corpus/rejects.jsonl" || true)
+echo "  retry: $second of 8 rejected again at attempt 2"
+[ "$second" -eq 8 ] || { echo "expected the 8 retried documents at attempt 2"; exit 1; }
+"$bin" verify --regenerate "$work/retry-corpus"
 echo "llm-server-ci: ok"

@@ -60,8 +60,14 @@ pub struct LlmEntry {
     pub rejected: u64,
     /// Rejected documents by the first word of each reason.
     pub reasons: BTreeMap<String, u64>,
-    /// `briefs/manifest.json`, `briefs/briefs.jsonl`, `responses/responses.jsonl`,
-    /// `rejects.jsonl`.
+    /// Retry layers added by `ingest --onto` (`retries/1/`, …).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub retries: u64,
+    /// Accepted documents by attempt number, when there are retry layers.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub accepted_by_attempt: BTreeMap<String, u64>,
+    /// `briefs/manifest.json`, `briefs/briefs.jsonl`, each retry layer's `manifest.json` and
+    /// `briefs.jsonl`, `responses/responses.jsonl`, `rejects.jsonl`.
     pub files: Vec<FileEntry>,
 }
 
@@ -149,4 +155,8 @@ pub fn now_utc() -> String {
     chrono::DateTime::from_timestamp(secs, 0)
         .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
         .unwrap_or_default()
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }

@@ -239,6 +239,24 @@ impl Rules {
     }
 
     /// Applies every rule to `text`.
+    /// Where the patterns of implied rule `i` (or piece rule `i`, with `piece`) match `text`.
+    pub fn form_spans(&self, piece: bool, i: usize, text: &str) -> Vec<Span> {
+        let r = if piece {
+            &self.pieces[i]
+        } else {
+            &self.implied[i]
+        };
+        r.all
+            .iter()
+            .chain(&r.any)
+            .flat_map(|&k| {
+                self.regexes[k]
+                    .find_iter(text)
+                    .map(|m| (m.start(), m.end()))
+            })
+            .collect()
+    }
+
     pub fn scan(&self, text: &str) -> RuleHits {
         let mut hits = RuleHits::default();
         if self.regexes.is_empty() {

@@ -323,3 +323,59 @@ fn briefs_without_llm_section_or_base_corpus_fail_clearly() {
         "{err}"
     );
 }
+
+#[test]
+fn a_token_budget_briefs_the_documents_generate_writes_for_it() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("briefs");
+    briefs(
+        &dir,
+        &[
+            "--tokens",
+            "20K",
+            "--provider",
+            "openai-chat",
+            "--model",
+            "m",
+        ],
+    );
+    let corpus = t.path().join("corpus");
+    factpress()
+        .args([
+            "generate",
+            LLM,
+            "--quiet",
+            "--condition",
+            "base",
+            "--tokens",
+            "20K",
+            "--out",
+        ])
+        .arg(&corpus)
+        .assert()
+        .success();
+    let g = manifest(&corpus);
+    let docs = g["docs_per_condition"].as_u64().unwrap();
+    assert!(docs > 100, "{docs}");
+    let m = manifest(&dir);
+    assert_eq!(m["docs_per_condition"].as_u64(), Some(docs));
+    let ids: Vec<String> = read_lines(&dir.join("briefs.jsonl"))
+        .iter()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    let generated: Vec<String> = zstd_lines(&corpus.join("data/base-00000-of-00001.jsonl.zst"))
+        .iter()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(ids, generated);
+}

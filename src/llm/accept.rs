@@ -92,22 +92,24 @@ impl<'s> Checker<'s> {
             reasons.push(format!("refusal: {:?}", r.as_str()));
         }
         self.rules_reasons(brief, &text, &mut reasons);
-        if let (Some(max), Some(edit)) = (self.max_change, &brief.edit)
-            && !edit.changes.iter().any(|c| c.kind == "frame")
-        {
-            let ids: Vec<&str> = edit
-                .changes
-                .iter()
-                .flat_map(|c| c.from.iter().chain(&c.to))
-                .map(|f| f.id.as_str())
-                .collect();
-            let share = super::change::outside(&self.rules, &ids, &edit.base_text, &text).share();
+        if let (Some(max), Some(edit)) = (self.max_change, &brief.edit) {
+            let ids = super::change::edited_ids(edit);
+            let frame = edit.changes.iter().any(|c| c.kind == "frame");
+            let change = super::change::outside(&self.rules, &ids, &edit.base_text, &text);
+            let share = change.share_for(frame);
             if share > max {
-                reasons.push(format!(
-                    "changed {:.1}% of words outside the edited facts (pairs_max_change {:.1}%)",
-                    share * 100.0,
-                    max * 100.0
-                ));
+                reasons.push(match frame {
+                    true => format!(
+                        "changed {:.1}% of the base document's words outside the edited facts (pairs_max_change {:.1}%; a frame may only add)",
+                        share * 100.0,
+                        max * 100.0
+                    ),
+                    false => format!(
+                        "changed {:.1}% of words outside the edited facts (pairs_max_change {:.1}%)",
+                        share * 100.0,
+                        max * 100.0
+                    ),
+                });
             }
         }
         (Some(text), reasons)
@@ -133,6 +135,17 @@ impl<'s> Checker<'s> {
             if !ok {
                 let id = f.piece.as_deref().unwrap_or(&f.id);
                 reasons.push(format!("missing {what} `{id}`"));
+            }
+            if f.form != "stated" && found(&f.id) {
+                reasons.push(format!(
+                    "states fact `{}`, which this document should carry only {}",
+                    f.id,
+                    if f.form == "implied" {
+                        "implied"
+                    } else {
+                        "in pieces"
+                    }
+                ));
             }
         }
         let carried: Vec<&str> = self

@@ -1,8 +1,10 @@
 //! How much of a matched LLM pair changed outside the edited facts: a word diff between the
 //! base document and its edit, where words in sentences that carry an edited fact (by the
-//! fact's detect rules, in either text) do not count. Used by `ingest` (`pairs_max_change`)
-//! and by `pairs` on ingested corpora.
+//! fact's detect, implied_detect or piece rules, in either text) do not count. Used by `ingest` (`pairs_max_change`)
+//! and by `pairs` on ingested corpora. A frame edit adds the frame around the document, so
+//! it is measured by the base's words it removed or replaced, not by the words it added.
 
+use super::brief::Edit;
 use crate::rules::Rules;
 use similar::{ChangeTag, TextDiff};
 
@@ -14,6 +16,10 @@ pub struct Change {
     pub outside: usize,
     /// Words removed or added in all.
     pub changed: usize,
+    /// Words of the base text.
+    pub base_words: usize,
+    /// Words of the base removed (or replaced) outside the sentences of the edited facts.
+    pub removed_outside: usize,
 }
 
 impl Change {
@@ -25,17 +31,58 @@ impl Change {
             self.outside as f64 / self.words as f64
         }
     }
+
+    /// The share of the base's words removed or replaced outside the edited facts: the
+    /// measure for a `frame` edit, which wraps the document (adds words) but must keep it.
+    pub fn removed_share(&self) -> f64 {
+        if self.base_words == 0 {
+            0.0
+        } else {
+            self.removed_outside as f64 / self.base_words as f64
+        }
+    }
+
+    /// The measure for an edit: [`Change::removed_share`] for a frame edit, else
+    /// [`Change::share`].
+    pub fn share_for(&self, frame: bool) -> f64 {
+        if frame {
+            self.removed_share()
+        } else {
+            self.share()
+        }
+    }
 }
 
-/// Byte ranges of the sentences of `text` that hold a match of a rule of `facts`.
+/// The ids whose sentences an edit may change: each changed fact's, and its piece's.
+pub fn edited_ids(edit: &Edit) -> Vec<&str> {
+    edit.changes
+        .iter()
+        .flat_map(|c| c.from.iter().chain(&c.to))
+        .flat_map(|f| std::iter::once(f.id.as_str()).chain(f.piece.as_deref()))
+        .collect()
+}
+
+/// Byte ranges of the sentences of `text` that hold a match of a rule of `facts`: a fact's
+/// stated `detect`, its `implied_detect`, or a piece's rule (by piece id).
 fn fact_sentences(rules: &Rules, facts: &[&str], text: &str) -> Vec<(usize, usize)> {
     let hits = rules.scan(text);
-    let spans: Vec<(usize, usize)> = hits
+    let mut spans: Vec<(usize, usize)> = hits
         .facts
         .iter()
         .filter(|(i, _)| facts.contains(&rules.facts[*i].id.as_str()))
         .flat_map(|(_, s)| s.iter().copied())
         .collect();
+    for (piece, list, found) in [
+        (false, &rules.implied, &hits.implied),
+        (true, &rules.pieces, &hits.pieces),
+    ] {
+        for &i in found
+            .iter()
+            .filter(|&&i| facts.contains(&list[i].id.as_str()))
+        {
+            spans.extend(rules.form_spans(piece, i, text));
+        }
+    }
     let bounds = sentence_bounds(text);
     bounds
         .into_iter()
@@ -87,11 +134,13 @@ pub fn outside(rules: &Rules, facts: &[&str], base: &str, edit: &str) -> Change 
         for &s in sides {
             if is_word {
                 c.words += 1;
+                c.base_words += usize::from(s == 0);
                 if side.is_some() {
                     c.changed += 1;
                     let at = pos[s];
                     if !masks[s].iter().any(|&(a, b)| a <= at && at < b) {
                         c.outside += 1;
+                        c.removed_outside += usize::from(s == 0);
                     }
                 }
             }

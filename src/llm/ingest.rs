@@ -7,6 +7,7 @@
 
 use super::accept::Checker;
 use super::briefs::{BriefLine, BriefsManifest};
+use super::layers;
 use super::results::{self, Located, Status, Stored};
 use crate::error::{Error, Result};
 use crate::generate::{Choices, RunOptions, Selection};
@@ -23,10 +24,13 @@ use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-/// Writes the corpus `out` from briefs folder `dir` and the result files `results`.
+/// Writes the corpus `out` from briefs folder `dir` and the result files `results`. With
+/// `onto` (an ingested corpus), `dir` is a `briefs --retry` folder of its rejects: `out` is
+/// that corpus with the retried documents in it (a new layer, see [`super::layers`]).
 pub fn ingest(
     dir: &Path,
     results: &[PathBuf],
+    onto: Option<&Path>,
     output: &Output,
     out: &Path,
     opts: &RunOptions,
@@ -34,14 +38,28 @@ pub fn ingest(
     crate::sink::check_out(out)?;
     let bm = BriefsManifest::read(dir)?;
     let briefs = read_briefs(&dir.join("briefs.jsonl"))?;
+    let layer = match onto {
+        Some(c) => layers::check_onto(c, dir, &bm)?,
+        None => "briefs".to_string(),
+    };
     let (located, problems) = results::read(results)?;
     let stored = choose(dir, &briefs, located, problems)?;
     let tmp = TempDir::beside(out)?;
-    copy_listed(dir, tmp.path(), &bm.sources)?;
-    for f in ["manifest.json", "briefs.jsonl"] {
-        copy(&dir.join(f), &tmp.path().join("briefs").join(f))?;
-    }
     let mut text = String::new();
+    match onto {
+        Some(c) => {
+            copy_listed(c, tmp.path(), &bm.sources)?;
+            for f in layers::stored_files(c) {
+                copy(&c.join(&f), &tmp.path().join(&f))?;
+            }
+            let rp = c.join("responses/responses.jsonl");
+            text = std::fs::read_to_string(&rp).map_err(Error::io("cannot read", &rp))?;
+        }
+        None => copy_listed(dir, tmp.path(), &bm.sources)?,
+    }
+    for f in ["manifest.json", "briefs.jsonl"] {
+        copy(&dir.join(f), &tmp.path().join(&layer).join(f))?;
+    }
     for s in stored.iter().flatten() {
         text.push_str(&serde_json::to_string(s).expect("in-memory JSON"));
         text.push('\n');
@@ -62,12 +80,8 @@ pub fn regenerate(dir: &Path, out: &Path, output: &Output, opts: &RunOptions) ->
     let tmp = TempDir::beside(out)?;
     let bm = BriefsManifest::read(&dir.join("briefs"))?;
     copy_listed(dir, tmp.path(), &bm.sources)?;
-    for f in [
-        "briefs/manifest.json",
-        "briefs/briefs.jsonl",
-        "responses/responses.jsonl",
-    ] {
-        copy(&dir.join(f), &tmp.path().join(f))?;
+    for f in layers::stored_files(dir) {
+        copy(&dir.join(&f), &tmp.path().join(&f))?;
     }
     let m = assemble(tmp.path(), Some(tmp.path()), output, opts)?;
     m.write(tmp.path())?;
@@ -84,7 +98,7 @@ pub fn assemble(
     opts: &RunOptions,
 ) -> Result<Manifest> {
     let bm = BriefsManifest::read(&input.join("briefs"))?;
-    let briefs = read_briefs(&input.join("briefs/briefs.jsonl"))?;
+    let (briefs, retries) = layers::final_briefs(input)?;
     let stored = read_stored(&input.join("responses/responses.jsonl"), &briefs)?;
     let choices = Choices {
         conditions: bm.conditions.clone(),
@@ -131,12 +145,16 @@ pub fn assemble(
     }
     let rejects = rejects.finish()?;
     let mut files = Vec::new();
-    for f in [
-        "briefs/manifest.json",
-        "briefs/briefs.jsonl",
-        "responses/responses.jsonl",
-    ] {
-        files.push(file_entry(&input.join(f), f)?);
+    for f in layers::stored_files(input) {
+        files.push(file_entry(&input.join(&f), &f)?);
+    }
+    let mut by_attempt: BTreeMap<String, u64> = BTreeMap::new();
+    if retries > 0 {
+        for (b, d) in briefs.iter().zip(&docs) {
+            if d.reject.is_none() {
+                *by_attempt.entry(b.brief.attempt.to_string()).or_insert(0) += 1;
+            }
+        }
     }
     files.push(entry("rejects.jsonl".into(), rejects));
     let sources = bm.sources.clone();
@@ -167,6 +185,8 @@ pub fn assemble(
             accepted: briefs.len() as u64 - rejected,
             rejected,
             reasons,
+            retries: retries as u64,
+            accepted_by_attempt: by_attempt,
             files,
         }),
         command_line: opts.command_line.clone(),
@@ -178,6 +198,9 @@ pub fn assemble(
 fn kind(reason: &str) -> &str {
     if reason.starts_with("no text inside") {
         return "no tag";
+    }
+    if reason.starts_with("no result") {
+        return "no result";
     }
     reason.split([' ', ':']).next().unwrap_or(reason)
 }

@@ -10,6 +10,7 @@ pub mod brief;
 pub mod briefs;
 pub mod change;
 pub mod ingest;
+pub mod layers;
 pub mod pairs;
 pub mod prompt;
 pub mod request;

@@ -5,7 +5,8 @@
 //! and how many pairs exceed the `[llm] pairs_max_change` recorded in B's briefs. Read-only.
 
 use super::change::{Change, outside};
-use super::ingest::{corpus_texts, read_briefs};
+use super::ingest::corpus_texts;
+use super::layers::final_briefs;
 use crate::error::{Error, Result};
 use crate::generate::{Choices, Selection};
 use crate::manifest::Manifest;
@@ -20,6 +21,8 @@ pub struct LlmPair {
     pub b: String,
     pub facts: Vec<String>,
     pub change: Change,
+    /// B wraps A in a frame: measured by A's words B removed ([`Change::share_for`]).
+    pub frame: bool,
 }
 
 /// Every pair, the threshold, and the documents without a partner.
@@ -62,17 +65,17 @@ pub fn compare(a: &Path, ca: &str, b: &Path, cb: &str) -> Result<LlmPairs> {
         .map(|s| s.to_string())
         .collect();
     let (rules, _) = Rules::compile_all(&spec.facts, &spec.forbidden, &spec.constraints)?;
-    let edits: BTreeMap<String, Vec<String>> = read_briefs(&b.join("briefs/briefs.jsonl"))?
+    let edits: BTreeMap<String, (Vec<String>, bool)> = final_briefs(b)?
+        .0
         .into_iter()
         .filter_map(|l| {
             let e = l.brief.edit?;
-            let ids = e
-                .changes
-                .iter()
-                .flat_map(|c| c.from.iter().chain(&c.to))
-                .map(|f| f.id.clone())
+            let ids = super::change::edited_ids(&e)
+                .into_iter()
+                .map(String::from)
                 .collect();
-            Some((l.brief.id, ids))
+            let frame = e.changes.iter().any(|c| c.kind == "frame");
+            Some((l.brief.id, (ids, frame)))
         })
         .collect();
     let (_, ta) = corpus_texts(a)?;
@@ -88,13 +91,17 @@ pub fn compare(a: &Path, ca: &str, b: &Path, cb: &str) -> Result<LlmPairs> {
             unmatched += 1;
             continue;
         };
-        let facts = edits.get(&other).cloned().unwrap_or_else(|| differ.clone());
+        let (facts, frame) = edits
+            .get(&other)
+            .cloned()
+            .unwrap_or_else(|| (differ.clone(), false));
         let ids: Vec<&str> = facts.iter().map(String::as_str).collect();
         pairs.push(LlmPair {
             a: id.clone(),
             b: other,
             change: outside(&rules, &ids, text, tb_text),
             facts,
+            frame,
         });
     }
     unmatched += tb

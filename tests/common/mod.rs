@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests: run the real binary, read a manifest.
 #![allow(dead_code)]
 
+pub mod llm;
+
 use assert_cmd::Command;
 use std::path::Path;
 

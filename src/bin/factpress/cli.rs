@@ -257,7 +257,14 @@ pub enum Command {
     /// --regenerate` and `regenerate` rebuild the corpus byte for byte. A result for a request
     /// that is not in DIR, or a malformed line, is an error naming file:line (exit 2).
     ///
+    /// Retried documents go back into the corpus: brief them with `briefs --retry
+    /// CORPUS/rejects.jsonl --out DIR2`, send DIR2's requests, then `ingest DIR2 RESULTS2…
+    /// --onto CORPUS --out CORPUS2`. CORPUS2 is CORPUS with each retried document replaced
+    /// by its new attempt (accepted or not; its rejects.jsonl lists what is still rejected,
+    /// ready for the next --retry); the retry's briefs are kept in CORPUS2/retries/N/.
+    ///
     /// Example: factpress ingest briefs/hp briefs/hp-output.jsonl --out llm/hp
+    ///          factpress ingest briefs/hp-2 briefs/hp-2-output.jsonl --onto llm/hp --out llm/hp-2
     #[command(verbatim_doc_comment)]
     Ingest(IngestArgs),
     /// Language-model requests: send the request files of a briefs folder to a server.
@@ -319,6 +326,10 @@ pub struct IngestArgs {
     /// The corpus folder to write (must not exist, or be empty).
     #[arg(long, value_name = "CORPUS")]
     pub out: PathBuf,
+    /// An ingested corpus that DIR (a `briefs --retry` folder of its rejects.jsonl) retries:
+    /// write it again with the retried documents in it.
+    #[arg(long, value_name = "CORPUS")]
+    pub onto: Option<PathBuf>,
     /// Record format.
     #[arg(long, value_enum, default_value_t = FormatArg::Dolma)]
     pub format: FormatArg,

@@ -20,15 +20,32 @@ pub fn run(a: IngestArgs) -> anyhow::Result<u8> {
         command_line: std::env::args().collect(),
         clean: false,
     };
-    let m = factpress::llm::ingest::ingest(&a.dir, &a.results, &output, &a.out, &opts)?;
+    let m = factpress::llm::ingest::ingest(
+        &a.dir,
+        &a.results,
+        a.onto.as_deref(),
+        &output,
+        &a.out,
+        &opts,
+    )?;
     let l = m.llm.as_ref().expect("an ingested corpus has an llm entry");
     if !a.quiet {
         let why: Vec<String> = l.reasons.iter().map(|(k, n)| format!("{k} {n}")).collect();
         eprintln!(
-            "ingested {} of {} documents into {}; rejected {}{}",
+            "ingested {} of {} documents into {}{}; rejected {}{}",
             l.accepted,
             l.briefs,
             a.out.display(),
+            if l.accepted_by_attempt.is_empty() {
+                String::new()
+            } else {
+                let by: Vec<String> = l
+                    .accepted_by_attempt
+                    .iter()
+                    .map(|(k, n)| format!("attempt {k}: {n}"))
+                    .collect();
+                format!(" (accepted {})", by.join(", "))
+            },
             l.rejected,
             if why.is_empty() {
                 String::new()

@@ -97,7 +97,7 @@ fn llm(s: &Sides) -> anyhow::Result<u8> {
     let mut over = 0;
     let (mut sum, mut max) = (0.0, (0.0f64, String::new()));
     for p in &r.pairs {
-        let share = p.change.share();
+        let share = p.change.share_for(p.frame);
         sum += share;
         if share > max.0 {
             max = (share, p.b.clone());
@@ -106,10 +106,14 @@ fn llm(s: &Sides) -> anyhow::Result<u8> {
         over += usize::from(bad);
         let _ = writeln!(
             stdout,
-            "{} vs {}: {:.1}% of words changed outside [{}], {:.1}% in all{}",
+            "{} vs {}: {:.1}% of {} outside [{}], {:.1}% in all{}",
             p.a,
             p.b,
             100.0 * share,
+            match p.frame {
+                true => "the base's words removed (a frame)",
+                false => "words changed",
+            },
             p.facts.join(", "),
             100.0 * p.change.changed as f64 / p.change.words.max(1) as f64,
             if bad { "  OVER pairs_max_change" } else { "" }
