@@ -19,19 +19,7 @@ fn anthropic_ok(b: &Value, text: &str, stop: &str) -> Value {
 /// Briefs for 8 base documents and OpenAI Batch output with planted failures.
 fn openai_case(t: &Path) -> (PathBuf, PathBuf, Vec<Value>) {
     let dir = t.join("briefs");
-    let b = briefs(
-        &dir,
-        &[
-            "--condition",
-            "base",
-            "--docs",
-            "8",
-            "--provider",
-            "openai-batch",
-            "--model",
-            "gpt-x",
-        ],
-    );
+    let b = base_briefs(&dir, "8");
     let mut out = vec![
         openai_ok(&b[0], &wrap(&good(&b[0])), "stop"),
         openai_ok(
@@ -220,19 +208,7 @@ fn the_run_cache_is_read_like_results() {
 fn ingest_is_the_same_bytes_for_1_and_2_threads_and_regenerates() {
     let t = tempfile::tempdir().unwrap();
     let dir = t.path().join("briefs");
-    let b = briefs(
-        &dir,
-        &[
-            "--condition",
-            "base",
-            "--docs",
-            "700",
-            "--provider",
-            "openai-batch",
-            "--model",
-            "gpt-x",
-        ],
-    );
+    let b = base_briefs(&dir, "700");
     let out: Vec<Value> = b
         .iter()
         .enumerate()
@@ -279,19 +255,7 @@ fn ingest_is_the_same_bytes_for_1_and_2_threads_and_regenerates() {
 fn derived_conditions_edit_the_base_documents_and_pairs_over_the_limit_are_rejected() {
     let t = tempfile::tempdir().unwrap();
     let bdir = t.path().join("base-briefs");
-    let b = briefs(
-        &bdir,
-        &[
-            "--condition",
-            "base",
-            "--docs",
-            "4",
-            "--provider",
-            "openai-batch",
-            "--model",
-            "gpt-x",
-        ],
-    );
+    let b = base_briefs(&bdir, "4");
     let out: Vec<Value> = b
         .iter()
         .map(|x| openai_ok(x, &wrap(&good(x)), "stop"))

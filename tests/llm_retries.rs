@@ -48,19 +48,7 @@ fn records(corpus: &Path) -> Vec<(String, String, u64)> {
 /// A corpus of 8 documents, the last 4 rejected (no fact), and the retry briefs of those 4.
 fn first_round(t: &Path) -> (PathBuf, PathBuf, Vec<Value>) {
     let dir = t.join("briefs");
-    let b = briefs(
-        &dir,
-        &[
-            "--condition",
-            "base",
-            "--docs",
-            "8",
-            "--provider",
-            "openai-batch",
-            "--model",
-            "gpt-x",
-        ],
-    );
+    let b = base_briefs(&dir, "8");
     let out: Vec<Value> = b
         .iter()
         .enumerate()

@@ -509,17 +509,23 @@ fn copy(from: &Path, to: &Path) -> Result<()> {
     Ok(())
 }
 
+/// The bytes of the file `e` lists under `dir`, if they still have its sha256.
+pub(super) fn read_listed(dir: &Path, e: &FileEntry) -> Result<Vec<u8>> {
+    let src = dir.join(&e.path);
+    let bytes = std::fs::read(&src).map_err(Error::io("cannot read", &src))?;
+    if hex::encode(Sha256::digest(&bytes)) != e.sha256 {
+        return Err(Error::CheckFailed(format!(
+            "{}: changed since its manifest was written (sha256 differs)",
+            src.display()
+        )));
+    }
+    Ok(bytes)
+}
+
 /// Copies the files `entries` lists from `from` to `to`, checking each digest.
 fn copy_listed(from: &Path, to: &Path, entries: &[FileEntry]) -> Result<()> {
     for e in entries {
-        let src = from.join(&e.path);
-        let bytes = std::fs::read(&src).map_err(Error::io("cannot read", &src))?;
-        if hex::encode(Sha256::digest(&bytes)) != e.sha256 {
-            return Err(Error::CheckFailed(format!(
-                "{}: changed since its manifest was written (sha256 differs)",
-                src.display()
-            )));
-        }
+        let bytes = read_listed(from, e)?;
         let dst = to.join(&e.path);
         if let Some(p) = dst.parent() {
             std::fs::create_dir_all(p).map_err(Error::io("cannot create folder", p))?;

@@ -79,14 +79,7 @@ pub fn check_onto(corpus: &Path, dir: &Path, bm: &BriefsManifest) -> Result<Stri
         )));
     };
     for f in &llm.files {
-        let path = corpus.join(&f.path);
-        let bytes = std::fs::read(&path).map_err(Error::io("cannot read", &path))?;
-        if hex::encode(Sha256::digest(&bytes)) != f.sha256 {
-            return Err(Error::CheckFailed(format!(
-                "{}: changed since the corpus was written (sha256 differs from its manifest)",
-                path.display()
-            )));
-        }
+        super::ingest::read_listed(corpus, f)?;
     }
     let Some(of) = &bm.retry_of else {
         return Err(Error::Usage(format!(

@@ -99,3 +99,20 @@ pub fn good(b: &Value) -> String {
         facts.join(" ")
     )
 }
+
+/// OpenAI Batch briefs of `docs` documents of the mini spec's `base` condition, in `dir`.
+pub fn base_briefs(dir: &Path, docs: &str) -> Vec<Value> {
+    briefs(
+        dir,
+        &[
+            "--condition",
+            "base",
+            "--docs",
+            docs,
+            "--provider",
+            "openai-batch",
+            "--model",
+            "gpt-x",
+        ],
+    )
+}
