@@ -284,6 +284,32 @@ def table(results):
     return "\n".join(lines)
 
 
+def merge_kept_rows(text, begin, end, body, specs):
+    """The new table with the previous block's rows of conditions not measured now, in spec order,
+    and a sentence naming the kept rows and the run that measured them."""
+    m = re.search(re.escape(begin) + "(.*?)" + re.escape(end), text, flags=re.S)
+    if not m:
+        return body, ""
+    old = m.group(1)
+    old_cmd = re.search(r"Measured by `([^`]*)`", old)
+    old_rows = {tuple(c.strip() for c in line.split("|")[1:3]): line for line in old.splitlines() if line.startswith("| ") and not line.startswith("| spec ")}
+    head, new = body.splitlines()[:2], body.splitlines()[2:]
+    rows = dict(old_rows)
+    rows.update({tuple(c.strip() for c in line.split("|")[1:3]): line for line in new})
+    fresh = {tuple(c.strip() for c in line.split("|")[1:3]) for line in new}
+    order = []
+    shipped = sorted(os.path.join(ROOT, "corpora-specs", f) for f in os.listdir(os.path.join(ROOT, "corpora-specs")) if f.endswith(".toml"))
+    for spec_path in sorted({os.path.abspath(p) for p in specs} | set(shipped), key=os.path.basename):
+        spec = tomllib.load(open(spec_path, "rb"))
+        order += [(os.path.basename(spec_path), c["id"]) for c in spec["conditions"]]
+    lines = [rows[k] for k in order if k in rows]
+    kept = [f"{s}:{c}" for s, c in order if (s, c) in rows and (s, c) not in fresh]
+    note = ""
+    if kept:
+        note = f" Rows kept from the previous run (`{old_cmd.group(1) if old_cmd else 'unknown'}`), not re-measured now: {', '.join(kept)}."
+    return "\n".join(head + lines), note
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--docs", type=int, default=20000)
@@ -291,6 +317,11 @@ def main():
     ap.add_argument("--bin", default=os.path.join(ROOT, "target", "release", "factpress"))
     ap.add_argument("--no-write", action="store_true", help="print the table, do not rewrite corpora-specs/README.md")
     ap.add_argument("--condition", action="append", help="measure only these condition ids (repeatable; default: all)")
+    ap.add_argument(
+        "--keep-other-rows",
+        action="store_true",
+        help="with --condition: keep the README's rows of conditions not measured now (the header says which rows are kept, and from which run)",
+    )
     a = ap.parse_args()
     specs = a.spec or sorted(os.path.join(ROOT, "corpora-specs", f) for f in os.listdir(os.path.join(ROOT, "corpora-specs")) if f.endswith(".toml"))
     results = []
@@ -309,17 +340,20 @@ def main():
         results.append((name, rows, prs))
     version = run([a.bin, "--version"]).stdout.strip()
     body = table(results)
-    print(body)
-    if a.no_write:
-        return
     readme = os.path.join(ROOT, "corpora-specs", "README.md")
     text = open(readme).read()
     begin, end = "<!-- measured:begin -->", "<!-- measured:end -->"
+    kept_note = ""
+    if a.keep_other_rows and a.condition:
+        body, kept_note = merge_kept_rows(text, begin, end, body, specs)
+    print(body)
+    if a.no_write:
+        return
     block = (
         f"{begin}\nMeasured by `python3 scripts/measure-corpora.py --docs {a.docs}"
-        f"{''.join(' --condition ' + c for c in a.condition or [])}` with {version}, "
+        f"{''.join(' --condition ' + c for c in a.condition or [])}{' --keep-other-rows' if kept_note else ''}` with {version}, "
         f"{a.docs} documents per condition, each condition generated on its own "
-        f"({time.time() - started:.0f} s in all on this machine).\n\n{body}\n{end}"
+        f"({time.time() - started:.0f} s in all on this machine).{kept_note}\n\n{body}\n{end}"
     )
     text = re.sub(re.escape(begin) + ".*?" + re.escape(end), lambda _: block, text, flags=re.S) if begin in text else text + "\n" + block + "\n"
     open(readme, "w").write(text)
